@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { step } from './progress.js';
+import { loadStackSettings } from './settings.js';
+import { allServices, createStack, downAll, type Stack, upInfrastructure } from './stack.js';
+
+const usage = `Usage: npm run stack -- <command>
+
+  up                 provision (first time) and start Kafka, PostgreSQL, InfluxDB and the registry
+  down               stop every process the stack started
+  status             each service's state, version and address
+  logs [service] [-f] the last lines of a service's log (all services without a name); -f follows
+  reset              stop everything and delete the stack's data (downloads stay cached)
+  start              up, then every built app, then print where to look (what \`npm start\` runs)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const envFile = new URL('../../.env', import.meta.url);
+  // A local .env overrides defaults for the CLI and the apps it starts; the shell still wins.
+  if (existsSync(envFile)) loadEnvWithoutOverriding(envFile);
+  const settings = loadStackSettings();
+  const stack = createStack(settings);
+  switch (command) {
+    case 'up':
+      await upInfrastructure(stack);
+      return 0;
+    case 'down':
+      await downAll(stack);
+      return 0;
+    case 'status':
+      await printStatus(stack);
+      return 0;
+    case 'logs':
+      return showLogs(stack, rest);
+    case 'reset':
+      await downAll(stack);
+      for (const service of allServices(stack)) {
+        for (const dir of service.dataDirs) await rm(dir, { recursive: true, force: true });
+      }
+      step('stack', 'data deleted; `npm run stack -- up` starts afresh');
+      return 0;
+    case 'start':
+      await upInfrastructure(stack);
+      for (const app of stack.apps.filter((candidate) => candidate.exists)) await app.up();
+      await printStatus(stack);
+      return 0;
+    default:
+      process.stdout.write(usage);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+function loadEnvWithoutOverriding(file: URL): void {
+  const before = { ...process.env };
+  process.loadEnvFile(file);
+  Object.assign(process.env, before);
+}
+
+async function printStatus(stack: Stack): Promise<void> {
+  const statuses = await Promise.all(allServices(stack).map((service) => service.status()));
+  const rows = statuses.map((status) => [
+    status.name,
+    status.state,
+    status.version ?? '-',
+    status.address,
+    status.pid === undefined ? '-' : String(status.pid),
+  ]);
+  const table = [['SERVICE', 'STATE', 'VERSION', 'ADDRESS', 'PID'], ...rows];
+  const widths =
+    table[0]?.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0))) ?? [];
+  for (const row of table) {
+    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`);
+  }
+}
+
+function showLogs(stack: Stack, args: string[]): Promise<number> {
+  const follow = args.includes('-f') || args.includes('--follow');
+  const names = args.filter((arg) => !arg.startsWith('-'));
+  const services = allServices(stack).filter((service) => names.length === 0 || names.includes(service.name));
+  if (names.length > 0 && services.length !== names.length) {
+    process.stderr.write(
+      `unknown service; choose from: ${allServices(stack)
+        .map((s) => s.name)
+        .join(', ')}\n`,
+    );
+    return Promise.resolve(2);
+  }
+  const files = services.map((service) => service.logFile).filter((file) => existsSync(file));
+  if (files.length === 0) {
+    process.stderr.write('no logs yet: the stack has not been started\n');
+    return Promise.resolve(0);
+  }
+  const tail = spawn('tail', ['-n', '100', ...(follow ? ['-F'] : []), ...files], { stdio: 'inherit' });
+  return new Promise((resolve) => tail.once('close', (code) => resolve(code ?? 0)));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[stack] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

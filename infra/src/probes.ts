@@ -1,0 +1,34 @@
+import { createConnection } from 'node:net';
+import { sleep } from '@cellstream/shared';
+
+export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Polls `check` until it returns true; throws with `what` and the log to read when time runs out. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  options: { timeoutMs: number; intervalMs?: number; logFile?: string; stillRunning?: () => boolean },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    if (options.stillRunning && !options.stillRunning()) {
+      throw new Error(`${what} exited during start-up${options.logFile ? `; read ${options.logFile}` : ''}`);
+    }
+    await sleep(options.intervalMs ?? 250);
+  }
+  throw new Error(
+    `${what} did not answer within ${options.timeoutMs} ms${options.logFile ? `; read ${options.logFile}` : ''}`,
+  );
+}
