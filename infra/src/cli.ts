@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   const stack = createStack(settings);
   switch (command) {
     case 'up':
-      await upInfrastructure(stack);
+      await upInfrastructure(stack, settings);
       return 0;
     case 'down':
       await downAll(stack);
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
       step('stack', 'data deleted; `npm run stack -- up` starts afresh');
       return 0;
     case 'start':
-      await upInfrastructure(stack);
+      await upInfrastructure(stack, settings);
       for (const app of stack.apps.filter((candidate) => candidate.exists)) await app.up();
       await printStatus(stack);
       return 0;

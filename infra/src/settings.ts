@@ -14,6 +14,7 @@ const stackSchema = baseConfigSchema.extend({
   KAFKA_CONTROLLER_PORT: port(9093),
   KAFKA_HEAP: z.string().default('1G'),
   KAFKA_NUM_PARTITIONS: z.coerce.number().int().positive().default(6),
+  TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6),
   PG_PORT: port(5432),
   PG_DATA_DIR: z.string().optional(),
   INFLUX_VERSION: z.string().default('1.8.10'),

@@ -1,3 +1,4 @@
+import { ensureContracts } from './contracts.js';
 import { InfluxService } from './services/influxdb.js';
 import { KafkaService } from './services/kafka.js';
 import { NodeAppService } from './services/node-app.js';
@@ -34,10 +35,11 @@ export function allServices(stack: Stack): StackService[] {
   return [...stack.servers, stack.registry, ...stack.apps];
 }
 
-/** Starts the servers and, once built, the registry: what the tests need. */
-export async function upInfrastructure(stack: Stack): Promise<void> {
+/** Starts the servers and, once built, the registry, then declares topics and schemas: what the tests need. */
+export async function upInfrastructure(stack: Stack, settings: StackSettings): Promise<void> {
   await settleAll(stack.servers.map((service) => service.up()));
   if (stack.registry.exists) await stack.registry.up();
+  await ensureContracts(settings, { registry: stack.registry.exists });
 }
 
 /** Stops apps first so they can finish their work against live servers. */

@@ -4,3 +4,5 @@ export * from './kafka.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './retry.js';
+export * from './tokens.js';
+export * from './version.js';
