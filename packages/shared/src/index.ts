@@ -3,6 +3,8 @@ export * from './errors.js';
 export * from './kafka.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './ops-server.js';
 export * from './retry.js';
+export * from './shutdown.js';
 export * from './tokens.js';
 export * from './version.js';
