@@ -1,0 +1,127 @@
+import type { Database } from '@cellstream/db';
+import { createLogger, createMetricsRegistry, type Logger } from '@cellstream/shared';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Registry } from 'prom-client';
+import { createAuthenticate } from './auth/authenticate.js';
+import { KeyStore } from './auth/keys.js';
+import { TokenService } from './auth/tokens.js';
+import type { LmsConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { LmsError } from './errors.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { metricsPlugin } from './http/metrics.js';
+import { openApiOptions } from './http/openapi.js';
+import { validatorCompiler } from './http/validation.js';
+import { adminRoutes } from './routes/admin.js';
+import { assignmentRoutes } from './routes/assignments.js';
+import { authRoutes } from './routes/auth.js';
+import { classRoutes } from './routes/classes.js';
+import { enrollmentRoutes } from './routes/enrollments.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestTokenRoutes } from './routes/ingest-tokens.js';
+import { privacyRoutes } from './routes/privacy.js';
+import { progressRoutes } from './routes/progress.js';
+import { studentRoutes } from './routes/students.js';
+import { submissionRoutes } from './routes/submissions.js';
+import { userRoutes } from './routes/users.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+import { ErrorSchema } from './schemas/common.js';
+import { version } from './version.js';
+
+export interface AppDeps {
+  db: Database;
+  config: LmsConfig;
+  logger?: Logger;
+  /** A registry of this app's own; a fresh one when omitted. */
+  metrics?: Registry;
+  keys?: KeyStore;
+  /** Defaults to a client for INFLUX_URL / INFLUX_TOKEN. */
+  influx?: InfluxDB;
+}
+
+export type LmsApp = FastifyInstance;
+
+const quietPaths = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * Builds lms-api without listening: `main.ts` listens, tests call `app.inject()`. The database
+ * must be migrated; the first signing key is created here if there is none.
+ */
+export async function buildApp(deps: AppDeps): Promise<LmsApp> {
+  const { db, config } = deps;
+  const logger = deps.logger ?? createLogger('lms-api', config.LOG_LEVEL);
+  const keys =
+    deps.keys ??
+    new KeyStore(db, {
+      retainRetiredMs: Math.max(config.TOKEN_TTL_SECONDS * 1000, config.INGEST_TOKEN_TTL_DAYS * 86_400_000),
+    });
+  await keys.ensureKey();
+  const tokens = new TokenService(keys);
+  const influx =
+    deps.influx ?? new InfluxDB({ url: config.INFLUX_URL, token: config.INFLUX_TOKEN, timeout: 10_000 });
+  const ctx: AppContext = {
+    db,
+    config,
+    logger,
+    keys,
+    tokens,
+    influx: {
+      query: influx.getQueryApi(config.INFLUX_ORG),
+      bucket: config.INFLUX_BUCKET,
+      url: config.INFLUX_URL,
+    },
+    authenticate: createAuthenticate(db, tokens),
+    version,
+  };
+
+  const app = Fastify({
+    // pino's Logger is what Fastify logs through; its type is stricter than FastifyBaseLogger.
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.LMS_BODY_LIMIT,
+    // Probes are polled every few seconds: logging each would drown the requests that matter.
+    logController: new LogController({ disableRequestLogging: (request) => quietPaths.has(request.url) }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('principal', null);
+  app.addSchema(ErrorSchema);
+  registerErrorHandling(app);
+
+  // Swagger first: it documents the routes declared after it.
+  await app.register(swagger, openApiOptions(version));
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(metricsPlugin, { registry: deps.metrics ?? createMetricsRegistry('lms-api') });
+  await app.register(cors, { origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new LmsError('AUTH_RATE_LIMITED', `Too many attempts: try again in ${context.after}.`),
+  });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(wellKnownRoutes, { ctx });
+  await app.register(
+    async (api) => {
+      const options = { ctx };
+      await api.register(authRoutes, options);
+      await api.register(userRoutes, options);
+      await api.register(studentRoutes, options);
+      await api.register(classRoutes, options);
+      await api.register(enrollmentRoutes, options);
+      await api.register(assignmentRoutes, options);
+      await api.register(submissionRoutes, options);
+      await api.register(ingestTokenRoutes, options);
+      await api.register(progressRoutes, options);
+      await api.register(privacyRoutes, options);
+      await api.register(adminRoutes, options);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,24 @@
+import type { Database } from '@cellstream/db';
+import type { Logger } from '@cellstream/shared';
+import type { QueryApi } from '@influxdata/influxdb-client';
+import type { FastifyRequest } from 'fastify';
+import type { KeyStore } from './auth/keys.js';
+import type { TokenService } from './auth/tokens.js';
+import type { LmsConfig } from './config.js';
+
+/** What every route plugin gets: built once by `buildApp`, passed as the plugin's options. */
+export interface AppContext {
+  db: Database;
+  config: LmsConfig;
+  logger: Logger;
+  keys: KeyStore;
+  tokens: TokenService;
+  influx: { query: QueryApi; bucket: string; url: string };
+  /** The `onRequest` hook of authenticated routes. */
+  authenticate: (request: FastifyRequest) => Promise<void>;
+  version: string;
+}
+
+export interface RouteOptions {
+  ctx: AppContext;
+}

@@ -1,0 +1,361 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The PostgreSQL schema of CONTRACT.md ("Storage"), shared by lms-api and the persister. It is
+ * the single source of truth: migrations in `../drizzle` are generated from it with
+ * `npx drizzle-kit generate`, never written by hand.
+ *
+ * Two kinds of table live here:
+ * - LMS tables (users, classes, enrollments, assignments, submissions, auth) written by lms-api,
+ *   with integer ids and foreign keys throughout;
+ * - event tables (notebooks, cells, sessions, cell_executions, notebook_accesses) written by
+ *   the persister from `learning.events.v1`. They keep the event's identifiers as they arrive:
+ *   `user_id` is the external userId (a foreign key to `students.user_id`, so the persister
+ *   upserts the student first and deleting a student deletes its events) and `class_id` is the
+ *   event's classId string (lms-api's class id as a string). `class_id` has no foreign key on
+ *   purpose: an event never fails to be stored because its class was deleted in the meantime.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+
+export const userRole = pgEnum('user_role', ['admin', 'instructor', 'student']);
+export const submissionStatus = pgEnum('submission_status', ['submitted', 'graded', 'returned']);
+export const notebookAccessAction = pgEnum('notebook_access_action', ['open', 'save', 'close']);
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------------------------
+
+/** Accounts that can log in. A student's `username` is its external userId (`students.user_id`). */
+export const users = pgTable('users', {
+  id: serial('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  /** `scrypt$N$r$p$salt$hash`; null for a student provisioned without a password (ingest tokens only). */
+  passwordHash: text('password_hash'),
+  role: userRole('role').notNull(),
+  displayName: text('display_name').notNull(),
+  createdAt: createdAt(),
+  disabled: boolean('disabled').notNull().default(false),
+});
+
+/**
+ * Everyone whose events Cellstream stores, keyed by the events' `userId`. lms-api creates a row
+ * with the student's account; the persister creates one on a student's first event if none
+ * exists (then `display_name` is null until lms-api names it).
+ */
+export const students = pgTable('students', {
+  id: serial('id').primaryKey(),
+  userId: text('user_id').notNull().unique(),
+  displayName: text('display_name'),
+  createdAt: createdAt(),
+});
+
+/** Public/private JWK pairs lms-api signs tokens with; retired keys stay published until their tokens expire. */
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  algorithm: text('algorithm').notNull(),
+  privateJwk: jsonb('private_jwk').notNull(),
+  publicJwk: jsonb('public_jwk').notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp('retired_at', { withTimezone: true }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// LMS
+// ---------------------------------------------------------------------------------------------
+
+/** A class; its `classId` in events and tokens is `id` as a string. */
+export const classes = pgTable(
+  'classes',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    classCode: text('class_code').notNull().unique(),
+    description: text('description').notNull().default(''),
+    instructorId: integer('instructor_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    /** Whether the persister keeps the code of executed cells (false: stored as null). */
+    storeCode: boolean('store_code').notNull().default(true),
+    /** Whether the persister keeps results and error messages (false: stored as null). */
+    storeOutputs: boolean('store_outputs').notNull().default(true),
+    /** Raw events older than this many days are deleted; null keeps them. */
+    retentionDays: integer('retention_days'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('classes_instructor_idx').on(table.instructorId),
+    check(
+      'classes_retention_days_positive',
+      sql`${table.retentionDays} IS NULL OR ${table.retentionDays} > 0`,
+    ),
+  ],
+);
+
+/** Enrollments. */
+export const studentClasses = pgTable(
+  'student_classes',
+  {
+    studentId: integer('student_id')
+      .notNull()
+      .references(() => students.id, { onDelete: 'cascade' }),
+    classId: integer('class_id')
+      .notNull()
+      .references(() => classes.id, { onDelete: 'cascade' }),
+    enrolledAt: timestamp('enrolled_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: 'student_classes_pkey', columns: [table.studentId, table.classId] }),
+    index('student_classes_class_idx').on(table.classId),
+  ],
+);
+
+export const classAssignments = pgTable(
+  'class_assignments',
+  {
+    id: serial('id').primaryKey(),
+    classId: integer('class_id')
+      .notNull()
+      .references(() => classes.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    notebookPath: text('notebook_path'),
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    maxScore: doublePrecision('max_score'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index('class_assignments_class_idx').on(table.classId)],
+);
+
+/** One submission per student and assignment; resubmitting updates it. */
+export const assignmentSubmissions = pgTable(
+  'assignment_submissions',
+  {
+    id: serial('id').primaryKey(),
+    assignmentId: integer('assignment_id')
+      .notNull()
+      .references(() => classAssignments.id, { onDelete: 'cascade' }),
+    studentId: integer('student_id')
+      .notNull()
+      .references(() => students.id, { onDelete: 'cascade' }),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The submitted answer as text (small answers). */
+    content: text('content'),
+    /** Where the submitted notebook snapshot lives (a path or URL), for notebook submissions. */
+    notebookRef: text('notebook_ref'),
+    status: submissionStatus('status').notNull().default('submitted'),
+    score: doublePrecision('score'),
+    feedback: text('feedback'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    unique('assignment_submissions_assignment_student_key').on(table.assignmentId, table.studentId),
+    index('assignment_submissions_student_idx').on(table.studentId),
+  ],
+);
+
+/** Long-lived tokens for ingest only (JupyterHub-style provisioning); revocable by jti. */
+export const ingestTokens = pgTable(
+  'ingest_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    /** Null once the student is deleted; the row stays (revoked) so ingest keeps refusing the token. */
+    studentId: integer('student_id').references(() => students.id, { onDelete: 'set null' }),
+    classId: integer('class_id').references(() => classes.id, { onDelete: 'set null' }),
+    issuedBy: integer('issued_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('ingest_tokens_revoked_idx').on(table.revokedAt, table.expiresAt),
+    index('ingest_tokens_class_idx').on(table.classId),
+  ],
+);
+
+/** Who did what to which data: exports, deletions, key rotations, privacy changes. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The acting user's username (kept as text so the entry outlives the account). */
+    actor: text('actor'),
+    action: text('action').notNull(),
+    target: text('target'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (table) => [index('audit_log_at_idx').on(table.at)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Events (written by the persister)
+// ---------------------------------------------------------------------------------------------
+
+/** Notebooks by path within a class (class-less events share one namespace: NULLS NOT DISTINCT). */
+export const notebooks = pgTable(
+  'notebooks',
+  {
+    id: serial('id').primaryKey(),
+    classId: text('class_id'),
+    path: text('path').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [unique('notebooks_class_path_key').on(table.classId, table.path).nullsNotDistinct()],
+);
+
+export const cells = pgTable(
+  'cells',
+  {
+    id: serial('id').primaryKey(),
+    notebookId: integer('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    /** The notebook's own cell id (nbformat 4.5 `id`). */
+    cellId: text('cell_id').notNull(),
+    cellIndex: integer('cell_index'),
+    /** `code`, `markdown` or `raw`. */
+    cellType: text('cell_type'),
+    createdAt: createdAt(),
+  },
+  (table) => [unique('cells_notebook_cell_key').on(table.notebookId, table.cellId)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: serial('id').primaryKey(),
+    sessionId: text('session_id').notNull().unique(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    classId: text('class_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    lastEventAt: timestamp('last_event_at', { withTimezone: true }),
+    /** Counts of `cell_execution_complete` and `cell_execution_error` events in the session. */
+    executions: integer('executions').notNull().default(0),
+    errors: integer('errors').notNull().default(0),
+    /** Sum of `executionDurationMs` of the session's executions. */
+    executionDurationMs: doublePrecision('execution_duration_ms').notNull().default(0),
+    /** Session length (`ended_at - started_at`) once it has ended. */
+    durationMs: doublePrecision('duration_ms'),
+  },
+  (table) => [index('sessions_user_idx').on(table.userId), index('sessions_class_idx').on(table.classId)],
+);
+
+/** One row per cell execution event, idempotent on `event_id`. */
+export const cellExecutions = pgTable(
+  'cell_executions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: text('event_id').notNull().unique(),
+    eventType: text('event_type').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    classId: text('class_id'),
+    sessionId: text('session_id'),
+    notebookId: integer('notebook_id').references(() => notebooks.id, { onDelete: 'cascade' }),
+    /** The notebook's own cell id; with `notebook_id` it names a row of `cells`. */
+    cellId: text('cell_id'),
+    cellIndex: integer('cell_index'),
+    executionCount: integer('execution_count'),
+    code: text('code'),
+    hasError: boolean('has_error').notNull().default(false),
+    errorName: text('error_name'),
+    errorMessage: text('error_message'),
+    result: text('result'),
+    durationMs: doublePrecision('duration_ms'),
+    eventTime: timestamp('event_time', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('cell_executions_class_time_idx').on(table.classId, table.eventTime),
+    index('cell_executions_user_time_idx').on(table.userId, table.eventTime),
+    index('cell_executions_class_user_idx').on(table.classId, table.userId),
+    index('cell_executions_notebook_idx').on(table.notebookId),
+  ],
+);
+
+export const notebookAccesses = pgTable(
+  'notebook_accesses',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: text('event_id').notNull().unique(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    classId: text('class_id'),
+    sessionId: text('session_id'),
+    notebookId: integer('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    action: notebookAccessAction('action').notNull(),
+    eventTime: timestamp('event_time', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('notebook_accesses_user_time_idx').on(table.userId, table.eventTime),
+    index('notebook_accesses_class_time_idx').on(table.classId, table.eventTime),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Row types
+// ---------------------------------------------------------------------------------------------
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type UserRole = (typeof userRole.enumValues)[number];
+export type Student = typeof students.$inferSelect;
+export type NewStudent = typeof students.$inferInsert;
+export type SigningKey = typeof signingKeys.$inferSelect;
+export type NewSigningKey = typeof signingKeys.$inferInsert;
+export type Class = typeof classes.$inferSelect;
+export type NewClass = typeof classes.$inferInsert;
+export type StudentClass = typeof studentClasses.$inferSelect;
+export type NewStudentClass = typeof studentClasses.$inferInsert;
+export type ClassAssignment = typeof classAssignments.$inferSelect;
+export type NewClassAssignment = typeof classAssignments.$inferInsert;
+export type AssignmentSubmission = typeof assignmentSubmissions.$inferSelect;
+export type NewAssignmentSubmission = typeof assignmentSubmissions.$inferInsert;
+export type SubmissionStatus = (typeof submissionStatus.enumValues)[number];
+export type IngestToken = typeof ingestTokens.$inferSelect;
+export type NewIngestToken = typeof ingestTokens.$inferInsert;
+export type AuditEntry = typeof auditLog.$inferSelect;
+export type NewAuditEntry = typeof auditLog.$inferInsert;
+export type Notebook = typeof notebooks.$inferSelect;
+export type NewNotebook = typeof notebooks.$inferInsert;
+export type Cell = typeof cells.$inferSelect;
+export type NewCell = typeof cells.$inferInsert;
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = typeof sessions.$inferInsert;
+export type CellExecution = typeof cellExecutions.$inferSelect;
+export type NewCellExecution = typeof cellExecutions.$inferInsert;
+export type NotebookAccess = typeof notebookAccesses.$inferSelect;
+export type NewNotebookAccess = typeof notebookAccesses.$inferInsert;
