@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { step } from './progress.js';
-import { loadStackSettings } from './settings.js';
+import { loadStackSettings, type StackSettings } from './settings.js';
 import { allServices, createStack, downAll, type Stack, upInfrastructure } from './stack.js';
 
 const usage = `Usage: npm run stack -- <command>
@@ -45,11 +45,36 @@ async function main(argv: string[]): Promise<number> {
       await upInfrastructure(stack, settings);
       for (const app of stack.apps.filter((candidate) => candidate.exists)) await app.up();
       await printStatus(stack);
+      printWhereToLook(settings, stack);
       return 0;
     default:
       process.stdout.write(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
+}
+
+function printWhereToLook(settings: StackSettings, stack: Stack): void {
+  const built = new Set(stack.apps.filter((app) => app.exists).map((app) => app.name));
+  const lines: [string, string][] = [];
+  if (built.has('lms-api')) {
+    lines.push(['LMS API docs', `http://127.0.0.1:${settings.LMS_PORT}/docs`]);
+    lines.push(['Demo instructor', 'demo-instructor / demo-instructor (class PY101, students demo-student-01..08)']);
+    lines.push(['Admin login', `${settings.ADMIN_USERNAME} / ${settings.ADMIN_PASSWORD}`]);
+  }
+  if (built.has('ingest')) lines.push(['Ingest', `http://127.0.0.1:${settings.INGEST_PORT}/api/v1/events`]);
+  if (built.has('realtime')) lines.push(['Realtime', `ws://127.0.0.1:${settings.REALTIME_PORT}/ws`]);
+  lines.push(
+    ['Schema registry', `${settings.SCHEMA_REGISTRY_URL}/subjects`],
+    ['Kafka', `${settings.KAFKA_BROKERS.join(',')}  (topics: docs/topics.md; npm run tail -- <topic>)`],
+    ['PostgreSQL', settings.DATABASE_URL],
+    ['InfluxDB', `${settings.INFLUX_URL}  (bucket ${settings.INFLUX_BUCKET})`],
+    ['Logs', 'npm run stack -- logs [service] -f'],
+    ['Stop', 'npm run stack -- down'],
+  );
+  const width = Math.max(...lines.map(([label]) => label.length));
+  process.stdout.write(
+    `\nCellstream is running.\n${lines.map(([l, v]) => `  ${l.padEnd(width)}  ${v}`).join('\n')}\n`,
+  );
 }
 
 function loadEnvWithoutOverriding(file: URL): void {

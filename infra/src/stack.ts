@@ -16,13 +16,14 @@ export interface Stack {
 }
 
 export function createStack(settings: StackSettings): Stack {
-  const app = (name: string, port: number, portVariable: string) =>
-    new NodeAppService(settings, { name, port, env: { [portVariable]: String(port) } });
+  const app = (name: string, port: number, portVariable: string, env: Record<string, string> = {}) =>
+    new NodeAppService(settings, { name, port, env: { [portVariable]: String(port), ...env } });
   return {
     servers: [new KafkaService(settings), new PostgresService(settings), new InfluxService(settings)],
     registry: app('registry', settings.REGISTRY_PORT, 'REGISTRY_PORT'),
     apps: [
-      app('lms-api', settings.LMS_PORT, 'LMS_PORT'),
+      // The platform `npm start` brings up is a demo: a class of students is there at once.
+      app('lms-api', settings.LMS_PORT, 'LMS_PORT', { SEED_DEMO: process.env.SEED_DEMO ?? 'true' }),
       app('ingest', settings.INGEST_PORT, 'INGEST_PORT'),
       app('persister', settings.PERSISTER_PORT, 'PERSISTER_PORT'),
       app('aggregator', settings.AGGREGATOR_PORT, 'AGGREGATOR_PORT'),
