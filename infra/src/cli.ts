@@ -12,7 +12,8 @@ const usage = `Usage: npm run stack -- <command>
   status             each service's state, version and address
   logs [service] [-f] the last lines of a service's log (all services without a name); -f follows
   reset              stop everything and delete the stack's data (downloads stay cached)
-  start              up, then every built app, then print where to look (what \`npm start\` runs)
+  start              up, then every built app and the demo class's simulated students
+                     (SIMULATE=false: none), then print where to look (what \`npm start\` runs)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -41,12 +42,17 @@ async function main(argv: string[]): Promise<number> {
       }
       step('stack', 'data deleted; `npm run stack -- up` starts afresh');
       return 0;
-    case 'start':
+    case 'start': {
       await upInfrastructure(stack, settings);
       for (const app of stack.apps.filter((candidate) => candidate.exists)) await app.up();
+      const canSimulate = ['lms-api', 'ingest'].every(
+        (name) => stack.apps.find((a) => a.name === name)?.exists,
+      );
+      if (settings.SIMULATE && canSimulate && stack.simulator.exists) await stack.simulator.up();
       await printStatus(stack);
       printWhereToLook(settings, stack);
       return 0;
+    }
     default:
       process.stdout.write(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
@@ -58,7 +64,10 @@ function printWhereToLook(settings: StackSettings, stack: Stack): void {
   const lines: [string, string][] = [];
   if (built.has('lms-api')) {
     lines.push(['LMS API docs', `http://127.0.0.1:${settings.LMS_PORT}/docs`]);
-    lines.push(['Demo instructor', 'demo-instructor / demo-instructor (class PY101, students demo-student-01..08)']);
+    lines.push([
+      'Demo instructor',
+      'demo-instructor / demo-instructor (class PY101, students demo-student-01..08)',
+    ]);
     lines.push(['Admin login', `${settings.ADMIN_USERNAME} / ${settings.ADMIN_PASSWORD}`]);
   }
   if (built.has('ingest')) lines.push(['Ingest', `http://127.0.0.1:${settings.INGEST_PORT}/api/v1/events`]);

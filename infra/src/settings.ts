@@ -26,6 +26,10 @@ const stackSchema = baseConfigSchema.extend({
   REALTIME_PORT: port(8002),
   PERSISTER_PORT: port(8003),
   AGGREGATOR_PORT: port(8004),
+  SIMULATE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().default('cellstream-admin'),
   STACK_START_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),

@@ -4,6 +4,7 @@ import { KafkaService } from './services/kafka.js';
 import { NodeAppService } from './services/node-app.js';
 import { PostgresService } from './services/postgres.js';
 import type { StackService } from './services/service.js';
+import { SimulatorService } from './services/simulator.js';
 import type { StackSettings } from './settings.js';
 
 export interface Stack {
@@ -13,6 +14,8 @@ export interface Stack {
   registry: NodeAppService;
   /** Cellstream's apps in start order; only those already built are run. */
   apps: NodeAppService[];
+  /** Simulated students of the demo class (`npm start` only). */
+  simulator: SimulatorService;
 }
 
 export function createStack(settings: StackSettings): Stack {
@@ -29,11 +32,12 @@ export function createStack(settings: StackSettings): Stack {
       app('aggregator', settings.AGGREGATOR_PORT, 'AGGREGATOR_PORT'),
       app('realtime', settings.REALTIME_PORT, 'REALTIME_PORT'),
     ],
+    simulator: new SimulatorService(settings),
   };
 }
 
 export function allServices(stack: Stack): StackService[] {
-  return [...stack.servers, stack.registry, ...stack.apps];
+  return [...stack.servers, stack.registry, ...stack.apps, stack.simulator];
 }
 
 /** Starts the servers and, once built, the registry, then declares topics and schemas: what the tests need. */
@@ -45,6 +49,7 @@ export async function upInfrastructure(stack: Stack, settings: StackSettings): P
 
 /** Stops apps first so they can finish their work against live servers. */
 export async function downAll(stack: Stack): Promise<void> {
+  await stack.simulator.down();
   await settleAll(stack.apps.map((service) => service.down()));
   await stack.registry.down();
   await settleAll(stack.servers.map((service) => service.down()));
