@@ -1,0 +1,121 @@
+import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
+import { PersisterError } from '../errors.js';
+import type { DecodedRecord, Rejection, Sink, SinkResult } from '../pipeline/records.js';
+import { triage } from '../pipeline/triage.js';
+import { influxVerdict, MEASUREMENT, toLine } from './point-mapper.js';
+
+export interface InfluxSinkOptions {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  /** Points per write request. */
+  batchPoints: number;
+  timeoutMs: number;
+  gzipThreshold: number;
+}
+
+interface Line {
+  line: string;
+  record: DecodedRecord;
+}
+
+/**
+ * 4xx answers about the request's content: some line cannot be stored (400 unparsable or beyond
+ * retention, 413 too large, 422 unprocessable). 401/403/404 (token, bucket) and 429 are the
+ * server's state, not the data's: retried like 5xx and network errors.
+ */
+const contentStatuses = new Set([400, 413, 422]);
+
+/**
+ * The sink of group persister-influx, through the 2.x write API of `@influxdata/influxdb-client`
+ * (InfluxDB 1.8, 2.x and 3.x alike, given URL, token, org and bucket). A batch is written in
+ * requests of `batchPoints` lines; each request is one WriteApi flushed and awaited, with the
+ * client's own retries off, so a resolved write() means every point is stored and a rejected one
+ * goes to the retry controller. A request refused for its content is bisected down to the
+ * points at fault (rewriting the good ones is harmless: same series and time overwrite).
+ */
+export class InfluxSink implements Sink {
+  readonly name = 'influx';
+  readonly dependency = 'influxdb';
+  private readonly influx: InfluxDB;
+
+  constructor(private readonly options: InfluxSinkOptions) {
+    this.influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
+  }
+
+  async write(records: readonly DecodedRecord[]): Promise<SinkResult> {
+    const { valid, rejected, skipped } = triage(records, (event) => influxVerdict(event));
+    const lines: Line[] = valid.map((record) => ({ line: toLine(record.event), record }));
+    // One request at a time per batch: the concurrency comes from the partitions written at
+    // once, and InfluxDB answers 500 "timeout" when it is given more than it can take.
+    let written = 0;
+    for (let start = 0; start < lines.length; start += this.options.batchPoints) {
+      written += await this.writeIsolating(lines.slice(start, start + this.options.batchPoints), rejected);
+    }
+    return { rejected, skipped, written: { [MEASUREMENT]: written } };
+  }
+
+  async probe(): Promise<string> {
+    try {
+      const response = await fetch(new URL('/ping', this.options.url), {
+        signal: AbortSignal.timeout(2_000),
+      });
+      await response.body?.cancel();
+      return response.status < 300 ? 'up' : `down: /ping answered ${response.status}`;
+    } catch (error) {
+      return `down: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private async writeIsolating(lines: readonly Line[], rejected: Rejection[]): Promise<number> {
+    try {
+      await this.send(lines);
+      return lines.length;
+    } catch (error) {
+      if (!(error instanceof HttpError && contentStatuses.has(error.statusCode))) throw unavailable(error);
+      const [only] = lines;
+      if (lines.length === 1 && only) {
+        rejected.push({
+          source: only.record.source,
+          code: 'PERSISTER_INFLUX_REJECTED',
+          reason: `InfluxDB refused the point (HTTP ${error.statusCode}): ${error.message}`,
+        });
+        return 0;
+      }
+      const middle = Math.ceil(lines.length / 2);
+      return (
+        (await this.writeIsolating(lines.slice(0, middle), rejected)) +
+        (await this.writeIsolating(lines.slice(middle), rejected))
+      );
+    }
+  }
+
+  /** One request: a WriteApi that never flushes on its own (batch size above the line count). */
+  private async send(lines: readonly Line[]): Promise<void> {
+    const api = this.influx.getWriteApi(this.options.org, this.options.bucket, 'ns', {
+      batchSize: lines.length + 1,
+      maxBatchBytes: Number.MAX_SAFE_INTEGER,
+      flushInterval: 0,
+      maxRetries: 0,
+      gzipThreshold: this.options.gzipThreshold,
+    });
+    try {
+      api.writeRecords(lines.map((entry) => entry.line));
+      await api.flush();
+    } finally {
+      api.dispose();
+    }
+  }
+}
+
+function unavailable(error: unknown): PersisterError {
+  const status = error instanceof HttpError ? error.statusCode : undefined;
+  return new PersisterError(
+    'PERSISTER_INFLUX_UNAVAILABLE',
+    `InfluxDB write failed${status ? ` (HTTP ${status})` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error, context: { status } },
+  );
+}
