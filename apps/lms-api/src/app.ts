@@ -13,6 +13,7 @@ import { KeyStore } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
 import type { LmsConfig } from './config.js';
 import type { AppContext } from './context.js';
+import { dashboardRoutes } from './dashboard.js';
 import { LmsError } from './errors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { metricsPlugin } from './http/metrics.js';
@@ -123,5 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(dashboardRoutes);
   return app;
 }
