@@ -20,10 +20,13 @@ import { quietLogger } from './support/ingest.js';
 // Kafka (rate limits, error mapping, shutdown). The Kafka path is in events.test.ts.
 class FakePublisher implements EventPublisher {
   published: LearningEvent[][] = [];
+  /** Batches handed to publish(), acknowledged or not yet. */
+  started = 0;
   delayMs = 0;
   failure: Error | undefined;
 
   async publish(events: readonly LearningEvent[]): Promise<void> {
+    this.started++;
     await sleep(this.delayMs);
     if (this.failure) throw this.failure;
     this.published.push([...events]);
@@ -166,7 +169,7 @@ describe('ownership', () => {
 describe('graceful shutdown', () => {
   it('finishes the batch in flight, then refuses new connections', async () => {
     const publisher = new FakePublisher();
-    publisher.delayMs = 300;
+    publisher.delayMs = 500;
     const { app: server } = build({}, publisher);
     await server.listen({ host: '127.0.0.1', port: 0 });
     const { port } = server.server.address() as AddressInfo;
@@ -178,7 +181,8 @@ describe('graceful shutdown', () => {
         body: JSON.stringify([minimalEvent()]),
       });
     const inFlight = send();
-    await sleep(100);
+    // Close only once the batch is really in flight (a fixed sleep races on a loaded machine).
+    while (publisher.started === 0) await sleep(5);
     const closed = server.close();
     app = undefined;
     const response = await inFlight;
