@@ -1,0 +1,3 @@
+import { cellstreamProject } from '../../vitest.shared.js';
+
+export default cellstreamProject('aggregator', { needsStack: true });
