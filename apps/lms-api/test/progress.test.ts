@@ -177,7 +177,6 @@ describe('progress reads', () => {
       notebookPath: 'loops.ipynb',
       cellId: 'l1',
       executionCount: 1,
-      code: 'x = 1',
       hasError: true,
       errorName: 'NameError',
       errorMessage: "name 'y' is not defined",

@@ -99,8 +99,6 @@ export interface TimelineEntry {
   notebookPath: string | null;
   cellId: string | null;
   executionCount: number | null;
-  /** The cell's source as run (null when the class does not store code). */
-  code: string | null;
   hasError: boolean;
   errorName: string | null;
   errorMessage: string | null;
@@ -128,7 +126,6 @@ export async function studentTimeline(
       notebookPath: notebooks.path,
       cellId: cellExecutions.cellId,
       executionCount: cellExecutions.executionCount,
-      code: cellExecutions.code,
       hasError: cellExecutions.hasError,
       errorName: cellExecutions.errorName,
       errorMessage: cellExecutions.errorMessage,

@@ -50,9 +50,6 @@ const TimelineSchema = Type.Object({
       notebookPath: Nullable(Type.String()),
       cellId: Nullable(Type.String()),
       executionCount: Nullable(Type.Integer()),
-      code: Nullable(
-        Type.String({ description: "The cell's source as run; null when the class does not store code." }),
-      ),
       hasError: Type.Boolean(),
       errorName: Nullable(Type.String()),
       errorMessage: Nullable(Type.String()),
