@@ -4,6 +4,7 @@ import type {
   AvroRecords,
   ClassAggregate,
   LearningEvent,
+  Notification,
   StudentStatus,
 } from './generated/types.gen.js';
 
@@ -90,6 +91,16 @@ export const topics = {
     retentionMs: 30 * DAY_MS,
     compatibility: 'BACKWARD',
   },
+  notifications: {
+    name: 'learning.notifications.v1',
+    description:
+      'Messages for students (a grade given or changed, a submission returned, a system message to a class), produced by lms-api.',
+    key: 'classId',
+    value: 'Notification',
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
+    compatibility: 'BACKWARD',
+  },
   eventsDlq: {
     name: 'learning.events.dlq.v1',
     description:
@@ -136,6 +147,7 @@ export const topicKeys = {
   studentStatus: (status: Pick<StudentStatus, 'classId' | 'userId'>): string =>
     `${status.classId}/${status.userId}`,
   alert: (alert: Pick<Alert, 'classId'>): string => alert.classId,
+  notification: (notification: Pick<Notification, 'classId'>): string => notification.classId,
 } as const;
 
 /** Headers of a record in learning.events.dlq.v1. Values are UTF-8 strings. */

@@ -1,4 +1,11 @@
-import type { Alert, AvroRecords, ClassAggregate, LearningEvent, StudentStatus } from '../src/index.js';
+import type {
+  Alert,
+  AvroRecords,
+  ClassAggregate,
+  LearningEvent,
+  Notification,
+  StudentStatus,
+} from '../src/index.js';
 
 const t0 = Date.UTC(2025, 0, 13, 9, 30, 0, 123);
 
@@ -107,9 +114,25 @@ export const sampleAlert: Alert = {
   details: { consecutiveErrors: '4', errorName: 'NameError' },
 };
 
+export const sampleNotification: Notification = {
+  notificationId: '0b9c7a52-6f0e-4d55-9d3e-2f4f0c7e1a11',
+  kind: 'assignment_graded',
+  classId: '42',
+  userId: 'alice',
+  createdAt: t0 + 60_000,
+  senderId: 'prof-jones',
+  title: 'Week 1: Variables graded: 8 / 10',
+  message: 'Good work; look again at question 3.',
+  assignmentId: '7',
+  submissionId: '19',
+  score: 8,
+  maxScore: 10,
+};
+
 export const samples: { [K in keyof AvroRecords]: AvroRecords[K] } = {
   Alert: sampleAlert,
   ClassAggregate: sampleClassAggregate,
   LearningEvent: sampleLearningEvent,
+  Notification: sampleNotification,
   StudentStatus: sampleStudentStatus,
 };

@@ -70,12 +70,14 @@ describe('TopicSerde', () => {
       'learning.class-aggregates.v1': 2,
       'learning.student-status.v1': 3,
       'learning.alerts.v1': 4,
+      'learning.notifications.v1': 5,
     });
     expect(registry.calls).toEqual([
       'register learning.events.v1-value BACKWARD',
       'register learning.class-aggregates.v1-value BACKWARD',
       'register learning.student-status.v1-value BACKWARD',
       'register learning.alerts.v1-value BACKWARD',
+      'register learning.notifications.v1-value BACKWARD',
     ]);
   });
 

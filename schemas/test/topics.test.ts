@@ -21,10 +21,12 @@ describe('topics.ts', () => {
       ['learning.class-aggregates.v1', 'ClassAggregate', 'compact'],
       ['learning.student-status.v1', 'StudentStatus', 'compact'],
       ['learning.alerts.v1', 'Alert', 'delete'],
+      ['learning.notifications.v1', 'Notification', 'delete'],
       ['learning.events.dlq.v1', null, 'delete'],
     ]);
     expect(topics.learningEvents.retentionMs).toBe(7 * DAY);
     expect(topics.alerts.retentionMs).toBe(30 * DAY);
+    expect(topics.notifications.retentionMs).toBe(30 * DAY);
     expect(topics.eventsDlq.retentionMs).toBe(30 * DAY);
   });
 

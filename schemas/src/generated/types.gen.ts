@@ -496,6 +496,106 @@ export const cellTypeSymbols = [
 export type CellType = (typeof cellTypeSymbols)[number];
 
 /**
+ * A message for students, produced by lms-api: a grade given or changed, a submission returned, or
+ * a system message from an instructor to a whole class. Topic learning.notifications.v1, keyed by
+ * classId, so the notifications of a class stay in order. Notifications are events: each is
+ * delivered once per notificationId; consumers deduplicate on it.
+ */
+export interface Notification {
+  /**
+   * Unique id of the notification (a UUID); consumers deduplicate on it.
+   *
+   * Avro: `string`
+   */
+  notificationId: string;
+  /**
+   * What happened (see the NotificationKind symbols).
+   *
+   * Avro: `enum NotificationKind`
+   */
+  kind: NotificationKind;
+  /**
+   * The class the notification belongs to; also the record's key.
+   *
+   * Avro: `string`
+   */
+  classId: string;
+  /**
+   * The student the notification is for; null for a system message to every student of the class.
+   *
+   * Avro: `string | null`, default `null`
+   */
+  userId: string | null;
+  /**
+   * When lms-api recorded the change, in milliseconds since the Unix epoch.
+   *
+   * Avro: `long (timestamp-millis)`
+   */
+  createdAt: number;
+  /**
+   * userId of the instructor or admin who caused it; null when the platform itself sent it.
+   *
+   * Avro: `string | null`, default `null`
+   */
+  senderId: string | null;
+  /**
+   * A short readable headline, e.g. 'Week 1: Variables graded: 8 / 10'.
+   *
+   * Avro: `string`
+   */
+  title: string;
+  /**
+   * The readable body: the instructor's feedback for a grade or return, the text of a system
+   * message.
+   *
+   * Avro: `string`
+   */
+  message: string;
+  /**
+   * The assignment concerned (lms-api id as a string); null for a system message.
+   *
+   * Avro: `string | null`, default `null`
+   */
+  assignmentId: string | null;
+  /**
+   * The submission concerned (lms-api id as a string); null for a system message.
+   *
+   * Avro: `string | null`, default `null`
+   */
+  submissionId: string | null;
+  /**
+   * The score given, for assignment_graded; null otherwise.
+   *
+   * Avro: `double | null`, default `null`
+   */
+  score: number | null;
+  /**
+   * The assignment's maximum score, for assignment_graded; null otherwise.
+   *
+   * Avro: `double | null`, default `null`
+   */
+  maxScore: number | null;
+}
+
+/** The symbols of {@link NotificationKind}, in schema order. */
+export const notificationKindSymbols = [
+  'assignment_graded',
+  'assignment_returned',
+  'system_message',
+  'unknown',
+] as const;
+/**
+ * What happened. assignment_graded: a submission was given a score (or its score or feedback
+ * changed). assignment_returned: an instructor returned a submission to the student for another
+ * attempt. system_message: an instructor or admin sent a message to every student of a class.
+ * unknown: never written; it is the enum default, so a reader holding this schema resolves a kind
+ * added later to unknown instead of failing.
+ *
+ * Avro enum default: `unknown`
+ */
+export type NotificationKind = (typeof notificationKindSymbols)[number];
+
+/**
  * Where one student of a class stands, as computed by the aggregator from learning.events.v1. Topic
  * learning.student-status.v1 (compacted), keyed by classId/userId: the latest record per key is the
  * student's current state.
@@ -620,7 +720,7 @@ export const studentStateSymbols = [
 export type StudentState = (typeof studentStateSymbols)[number];
 
 /** The top-level records, one per `.avsc` file. */
-export const avroRecordNames = ['Alert', 'ClassAggregate', 'LearningEvent', 'StudentStatus'] as const;
+export const avroRecordNames = ['Alert', 'ClassAggregate', 'LearningEvent', 'Notification', 'StudentStatus'] as const;
 export type AvroRecordName = (typeof avroRecordNames)[number];
 
 /** The TypeScript type of each top-level record. */
@@ -628,5 +728,6 @@ export interface AvroRecords {
   Alert: Alert;
   ClassAggregate: ClassAggregate;
   LearningEvent: LearningEvent;
+  Notification: Notification;
   StudentStatus: StudentStatus;
 }
