@@ -106,6 +106,7 @@ function main(): number {
           vitestRun('serial tests (faults, operations)', 'vitest-serial', [
             '--config',
             'vitest.serial.config.ts',
+            '--passWithNoTests',
           ]),
         ]
       : [
