@@ -16,13 +16,15 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ensureTopics, type LearningEvent, TopicSerde, topicKeys, topics } from '@cellstream/schemas';
 import { sleep } from '@cellstream/shared';
-import { testEnv, testKafka, uniqueName } from '@cellstream/testkit';
+import { AppProcess, freePort, testEnv, testKafka, uniqueName } from '@cellstream/testkit';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { type Kafka, Partitioners } from 'kafkajs';
 import { loadAggregatorConfig } from '../src/config.js';
-import { ChildAggregator, freePort } from '../test/support/child.js';
 import { OutputReader, totals } from '../test/support/stack.js';
 import { classroomWorkload, expectedTotals } from '../test/support/workload.js';
+
+/** `CHILD_NODE_ARGS` passes node flags to the aggregator, e.g. `--cpu-prof`. */
+const childNodeArgs = process.env.CHILD_NODE_ARGS?.split(' ').filter(Boolean);
 
 const { values: args } = parseArgs({
   options: {
@@ -129,7 +131,11 @@ async function throughput(): Promise<void> {
 
   const port = await freePort();
   const launched = performance.now();
-  const child = await ChildAggregator.start(env, port, 120_000);
+  const child = await AppProcess.start('aggregator', env, {
+    port,
+    readyTimeoutMs: 120_000,
+    nodeArgs: childNodeArgs,
+  });
   try {
     await measureThroughput(port, config, workload, launched);
   } finally {
@@ -194,7 +200,11 @@ async function latency(): Promise<void> {
   const config = loadAggregatorConfig(env);
   await createEventsTopic(config.TOPIC_PREFIX);
   const port = await freePort();
-  const child = await ChildAggregator.start(env, port, 120_000);
+  const child = await AppProcess.start('aggregator', env, {
+    port,
+    readyTimeoutMs: 120_000,
+    nodeArgs: childNodeArgs,
+  });
   try {
     await measureLatency(port, config);
   } finally {

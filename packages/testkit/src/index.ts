@@ -1,3 +1,10 @@
+export {
+  type AppName,
+  AppProcess,
+  type AppProcessOptions,
+  appPortVariables,
+  freePort,
+} from './app-process.js';
 export { testEnv } from './env.js';
 export { createTestBucket, type TestBucket } from './influx.js';
 export { createTestTopics, testKafka } from './kafka.js';

@@ -1,6 +1,6 @@
 import { sleep } from '@cellstream/shared';
+import { AppProcess, freePort } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChildAggregator, freePort } from '../support/child.js';
 import { T0 } from '../support/events.js';
 import {
   deleteTestTopics,
@@ -11,6 +11,13 @@ import {
   totals,
 } from '../support/stack.js';
 import { classroomWorkload, expectedTotals } from '../support/workload.js';
+
+/** `CHILD_NODE_ARGS` passes node flags to the child, e.g. to profile it. */
+const startAggregator = (env: Record<string, string>, port: number) =>
+  AppProcess.start('aggregator', env, {
+    port,
+    nodeArgs: process.env.CHILD_NODE_ARGS?.split(' ').filter(Boolean),
+  });
 
 // The aggregator process is killed with SIGKILL in the middle of the stream (transactions in
 // flight, state not yet committed), then started again: the totals end exact, and no committed
@@ -29,12 +36,12 @@ describe('aggregator: SIGKILL and restart mid-stream', () => {
   const expected = expectedTotals(workload.expected);
   const reader = new OutputReader(config);
   let producer: EventProducer;
-  let child: ChildAggregator | undefined;
+  let child: AppProcess | undefined;
   let port: number;
 
   beforeAll(async () => {
     port = await freePort();
-    child = await ChildAggregator.start(env, port);
+    child = await startAggregator(env, port);
     await reader.start();
     producer = new EventProducer(config);
     await producer.connect();
@@ -61,7 +68,7 @@ describe('aggregator: SIGKILL and restart mid-stream', () => {
     const countedAtKill = totals(reader.latest(config.CLASS_AGGREGATES_TOPIC));
     expect(countedAtKill.executions).toBeLessThan(expected.executions);
 
-    child = await ChildAggregator.start(env, port);
+    child = await startAggregator(env, port);
     await producing;
     const latest = await reader.waitForAggregates((all) => {
       const sum = totals(all);

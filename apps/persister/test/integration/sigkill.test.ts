@@ -1,8 +1,5 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { eventually } from '@cellstream/testkit';
+import { AppProcess, eventually, freePort } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChildPersister } from '../support/child.js';
 import { classroom, expectedCounts } from '../support/events.js';
 import { InfluxReader, PgReader } from '../support/readers.js';
 import {
@@ -13,20 +10,11 @@ import {
   waitUntilDrained,
 } from '../support/stack.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 describe('persister: killed with SIGKILL mid-batch, then restarted', () => {
   let stores: TestStores;
   let pgReader: PgReader;
   let influxReader: InfluxReader;
-  let child: ChildPersister | undefined;
+  let child: AppProcess | undefined;
 
   beforeAll(async () => {
     stores = await testStores('sigkill', { CONSUMER_MAX_BYTES_PER_PARTITION: '262144' });
@@ -56,7 +44,7 @@ describe('persister: killed with SIGKILL mid-batch, then restarted', () => {
     const expected = expectedCounts(events);
     const port = await freePort();
 
-    child = await ChildPersister.start(stores.env, port, { waitReady: false });
+    child = await AppProcess.start('persister', stores.env, { port, waitReady: false });
     // Kill while a batch's transaction is open in PostgreSQL, with part of the stream stored.
     await eventually(async () => ((await pgReader.count('cell_executions')) > 0 ? true : undefined), {
       timeoutMs: 60_000,
@@ -69,7 +57,7 @@ describe('persister: killed with SIGKILL mid-batch, then restarted', () => {
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(expected.executions);
 
-    child = await ChildPersister.start(stores.env, port);
+    child = await AppProcess.start('persister', stores.env, { port });
     await waitUntilDrained(
       stores.config,
       [stores.config.PERSISTER_PG_GROUP_ID, stores.config.PERSISTER_INFLUX_GROUP_ID],
