@@ -1,0 +1,245 @@
+/**
+ * The progress-read benchmark of issue #8: a class of 200 students with a million executions
+ * stored, then the dashboard's progress reads against a running lms-api, with their latency
+ * (p50, p99, max) beside the same SQL run bare through `pg` in the same run (the baseline).
+ *
+ *   npm run bench:progress -w @cellstream/lms-api -- [--students 200] [--executions 1000000]
+ *     [--requests 400] [--concurrency 4]
+ *
+ * Needs the stack (`npm run stack -- up`). It creates its own database and drops it at the end.
+ * The class, students and enrollments go through lms-api's API; the executions are generated in
+ * SQL (what the persister would have written), spread over 3 notebooks of 20 cells and 7 days.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { AppProcess, createTestDatabase } from '@cellstream/testkit';
+import pg from 'pg';
+
+const { values: flags } = parseArgs({
+  options: {
+    students: { type: 'string', default: '200' },
+    executions: { type: 'string', default: '1000000' },
+    requests: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '4' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const studentCount = Number(flags.students);
+const executionCount = Number(flags.executions);
+const requestCount = Number(flags.requests);
+const concurrency = Number(flags.concurrency);
+const admin = { username: 'bench-admin', password: 'bench-admin-password' };
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function api<T>(
+  base: string,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Creates the class, students and enrollments through the API; returns the class id and userIds. */
+async function provision(base: string, token: string): Promise<{ classId: number; userIds: string[] }> {
+  const created = await api<{ id: number }>(base, token, 'POST', '/classes', {
+    name: 'Progress benchmark',
+    class_code: `BENCH-${Date.now()}`,
+    description: 'issue #8 progress-read benchmark',
+  });
+  const userIds = Array.from({ length: studentCount }, (_, i) => `bench-${String(i + 1).padStart(4, '0')}`);
+  for (let i = 0; i < userIds.length; i += 20) {
+    await Promise.all(
+      userIds.slice(i, i + 20).map(async (userId) => {
+        await api(base, token, 'POST', '/students', {
+          userId,
+          displayName: userId,
+          password: `${userId}-pw`,
+        });
+        await api(base, token, 'POST', `/classes/${created.id}/students`, { userId });
+      }),
+    );
+  }
+  return { classId: created.id, userIds };
+}
+
+/** What the persister would have stored: notebooks, cells and `executionCount` executions. */
+async function fillExecutions(client: pg.Pool, classId: number, userIds: string[]): Promise<void> {
+  const cls = String(classId);
+  await client.query(
+    `INSERT INTO notebooks (class_id, path) SELECT $1, 'week' || n || '/lesson.ipynb' FROM generate_series(1, 3) n`,
+    [cls],
+  );
+  await client.query(
+    `INSERT INTO cells (notebook_id, cell_id, cell_index, cell_type)
+     SELECT nb.id, 'cell-' || i, i, 'code' FROM notebooks nb, generate_series(0, 19) i WHERE nb.class_id = $1`,
+    [cls],
+  );
+  const chunk = 200_000;
+  for (let start = 0; start < executionCount; start += chunk) {
+    const end = Math.min(executionCount, start + chunk);
+    await client.query(
+      `WITH nbs AS (SELECT array_agg(id ORDER BY id) ids FROM notebooks WHERE class_id = $1)
+       INSERT INTO cell_executions (event_id, event_type, user_id, class_id, session_id, notebook_id,
+         cell_id, cell_index, execution_count, code, has_error, error_name, error_message, duration_ms,
+         event_time)
+       SELECT 'bench-' || g, CASE WHEN g % 7 = 0 THEN 'cell_execution_error' ELSE 'cell_execution_complete' END,
+         ($2::text[])[1 + g % $3], $1, 'session-' || (g % $3), nbs.ids[1 + (g / $3) % 3],
+         'cell-' || (g / 7) % 20, (g / 7) % 20, g % 50, 'print(' || g || ')', g % 7 = 0,
+         CASE WHEN g % 7 = 0 THEN 'NameError' END, CASE WHEN g % 7 = 0 THEN 'name ''x'' is not defined' END,
+         (g % 300)::float8, now() - (g % 604800) * interval '1 second'
+       FROM generate_series($4::int, $5::int) g, nbs`,
+      [cls, userIds, userIds.length, start, end - 1],
+    );
+  }
+  await client.query('ANALYZE');
+}
+
+interface Figures {
+  p50: number;
+  p99: number;
+  max: number;
+  perSecond: number;
+}
+
+function figures(samples: number[], wallMs: number): Figures {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    max: sorted.at(-1) ?? Number.NaN,
+    perSecond: (samples.length / wallMs) * 1000,
+  };
+}
+
+/** Runs `requestCount` calls of `call`, `concurrency` at a time, after 20 warm-up calls. */
+async function measure(call: (i: number) => Promise<void>): Promise<Figures> {
+  for (let i = 0; i < 20; i++) await call(i);
+  const samples: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requestCount) {
+        const i = next++;
+        const t0 = performance.now();
+        await call(i);
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  return figures(samples, performance.now() - started);
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase('bench_progress');
+  const lms = await AppProcess.start(
+    'lms-api',
+    {
+      ...process.env,
+      DATABASE_URL: database.url,
+      ADMIN_USERNAME: admin.username,
+      ADMIN_PASSWORD: admin.password,
+      SEED_DEMO: 'false',
+      LOGIN_RATE_LIMIT: '100000',
+      NODE_ENV: 'production',
+    },
+    { readyTimeoutMs: 120_000 },
+  );
+  // A pool as wide as the request concurrency, so the bare-SQL baseline runs as concurrently as the API.
+  const client = new pg.Pool({ connectionString: database.url, max: concurrency });
+  try {
+    const { token } = await api<{ token: string }>(lms.url, null, 'POST', '/auth/login', admin);
+    let t0 = performance.now();
+    const { classId, userIds } = await provision(lms.url, token);
+    say(`provisioned 1 class, ${userIds.length} students through the API in ${ms(performance.now() - t0)}`);
+    t0 = performance.now();
+    await fillExecutions(client, classId, userIds);
+    const stored = (await client.query('SELECT count(*)::int n FROM cell_executions')).rows[0].n as number;
+    say(
+      `stored ${stored.toLocaleString('en')} executions in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+
+    const get = async (path: string) => {
+      const response = await fetch(`${lms.url}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (response.status !== 200) throw new Error(`GET ${path}: ${response.status}`);
+      await response.arrayBuffer();
+    };
+    const pick = (i: number) => userIds[(i * 37) % userIds.length] as string;
+    const cls = String(classId);
+    const rows: [string, Figures, Figures][] = [];
+
+    rows.push([
+      `GET /classes/${classId}/progress?limit=50 (4 pages)`,
+      await measure((i) => get(`/classes/${classId}/progress?limit=50&skip=${(i % 4) * 50}`)),
+      // Baseline: the endpoint's heaviest statement alone, for the same 50 students.
+      await measure(async (i) => {
+        const page = userIds.slice((i % 4) * 50, (i % 4) * 50 + 50);
+        await client.query(
+          `SELECT user_id, count(*) FILTER (WHERE event_type = 'cell_execution_complete'),
+             count(*) FILTER (WHERE event_type = 'cell_execution_error'), max(event_time)
+           FROM cell_executions WHERE class_id = $1 AND user_id = ANY($2) GROUP BY user_id`,
+          [cls, page],
+        );
+      }),
+    ]);
+    rows.push([
+      `GET /classes/${classId}/progress?limit=200 (whole class)`,
+      await measure(() => get(`/classes/${classId}/progress?limit=200`)),
+      await measure(async () => {
+        await client.query(
+          `SELECT user_id, count(*) FILTER (WHERE event_type = 'cell_execution_complete'),
+             count(*) FILTER (WHERE event_type = 'cell_execution_error'), max(event_time)
+           FROM cell_executions WHERE class_id = $1 AND user_id = ANY($2) GROUP BY user_id`,
+          [cls, userIds],
+        );
+      }),
+    ]);
+    rows.push([
+      `GET /classes/${classId}/students/:userId/timeline?limit=50`,
+      await measure((i) => get(`/classes/${classId}/students/${pick(i)}/timeline?limit=50`)),
+      await measure(async (i) => {
+        await client.query(
+          `SELECT * FROM cell_executions WHERE user_id = $1 AND class_id = $2
+           ORDER BY event_time DESC, id DESC LIMIT 51`,
+          [pick(i), cls],
+        );
+      }),
+    ]);
+
+    say(
+      `\nProgress reads: ${requestCount} requests per endpoint, ${concurrency} at a time (after 20 warm-up)`,
+    );
+    say('| read | p50 | p99 | max | req/s | bare SQL p99 | p99 / bare |');
+    say('|---|---|---|---|---|---|---|');
+    for (const [name, api_, bare] of rows) {
+      say(
+        `| ${name} | ${ms(api_.p50)} | ${ms(api_.p99)} | ${ms(api_.max)} | ${api_.perSecond.toFixed(0)} | ${ms(bare.p99)} | ${(api_.p99 / bare.p99).toFixed(1)}× |`,
+      );
+    }
+    const worst = Math.max(...rows.map(([, f]) => f.p99));
+    say(`\nworst p99 ${ms(worst)} (target < 100 ms): ${worst < 100 ? 'met' : 'NOT met'}`);
+  } finally {
+    await client.end();
+    await lms.stop('SIGTERM');
+    if (!flags.keep) await database.drop();
+  }
+}
+
+await main();
