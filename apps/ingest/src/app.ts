@@ -1,10 +1,9 @@
-import type { Logger, TokenVerifier } from '@cellstream/shared';
+import type { Logger, RevocationCheck, TokenVerifier } from '@cellstream/shared';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createAuthenticator } from './auth/authenticate.js';
-import type { RevocationCheck } from './auth/revocations.js';
 import type { IngestConfig } from './config.js';
 import { IngestError } from './errors.js';
 import { readBody } from './http/body.js';

@@ -1,6 +1,5 @@
 export { buildIngestApp, type IngestAppDeps } from './app.js';
 export { createAuthenticator } from './auth/authenticate.js';
-export { type RevocationCheck, RevocationList } from './auth/revocations.js';
 export { type IngestConfig, ingestConfigSchema, loadIngestConfig } from './config.js';
 export { errorCatalogue, IngestError, type IngestErrorCode } from './errors.js';
 export { type DependencyState, type EventPublisher, KafkaEventPublisher } from './kafka/publisher.js';

@@ -5,13 +5,13 @@ import {
   createMetricsRegistry,
   createTokenVerifier,
   type Logger,
+  RevocationList,
   retry,
   type TokenVerifier,
 } from '@cellstream/shared';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildIngestApp } from './app.js';
-import { RevocationList } from './auth/revocations.js';
 import { eventsTopicPrefix, type IngestConfig, jwksUrl, revocationUrl } from './config.js';
 import { KafkaEventPublisher } from './kafka/publisher.js';
 

@@ -1,6 +1,5 @@
-import { createLogger } from '@cellstream/shared';
+import { createLogger, RevocationList } from '@cellstream/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RevocationList } from '../src/auth/revocations.js';
 import { type LmsStub, startLmsStub } from './support/lms-stub.js';
 
 let lms: LmsStub;

@@ -24,7 +24,12 @@ export interface BenchKafkaOptions {
 }
 
 export class BenchKafka {
-  readonly topicNames: { classAggregates: string; studentStatus: string; alerts: string };
+  readonly topicNames: {
+    classAggregates: string;
+    studentStatus: string;
+    alerts: string;
+    notifications: string;
+  };
   private readonly kafka: Kafka;
   private readonly serde: TopicSerde;
   private producer: Producer | undefined;
@@ -35,6 +40,7 @@ export class BenchKafka {
       classAggregates: `${prefix}${topics.classAggregates.name}`,
       studentStatus: `${prefix}${topics.studentStatus.name}`,
       alerts: `${prefix}${topics.alerts.name}`,
+      notifications: `${prefix}${topics.notifications.name}`,
     };
     this.kafka = new Kafka({
       brokers: options.brokers,
@@ -63,7 +69,7 @@ export class BenchKafka {
     await ensureTopics(admin, {
       partitions: 6,
       topicPrefix: this.options.prefix,
-      topics: [topics.classAggregates, topics.studentStatus, topics.alerts],
+      topics: [topics.classAggregates, topics.studentStatus, topics.alerts, topics.notifications],
     });
     await admin.disconnect();
   }

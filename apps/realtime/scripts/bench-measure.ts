@@ -175,6 +175,9 @@ export function nextMessage<T>(child: ChildProcess, cmd: string): Promise<T> {
 export interface ServerScrape {
   /** Cumulative counts of realtime's record → publish histogram, by upper bound in ms. */
   publishDelay: Map<number, number>;
+  /** The same for record → fetch returned (the Kafka side) and fetch returned → publish (realtime's). */
+  receiveDelay: Map<number, number>;
+  processDelay: Map<number, number>;
   /** Event-loop delay percentiles in ms since the previous scrape (prom-client resets them). */
   loopP50: string;
   loopP99: string;
@@ -182,17 +185,19 @@ export interface ServerScrape {
 
 export async function scrapeServer(httpUrl: string): Promise<ServerScrape> {
   const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const publishDelay = new Map<number, number>();
-  for (const match of text.matchAll(/^realtime_publish_delay_seconds_bucket\{le="([^"]+)".*\} (\d+)$/gm)) {
-    publishDelay.set(
-      match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]) * 1000,
-      Number(match[2]),
-    );
-  }
+  const histogram = (name: string) => {
+    const buckets = new Map<number, number>();
+    for (const match of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)".*\\} (\\d+)$`, 'gm'))) {
+      buckets.set(match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]) * 1000, Number(match[2]));
+    }
+    return buckets;
+  };
   const gaugeMs = (name: string) =>
     (Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]) * 1000).toFixed(1);
   return {
-    publishDelay,
+    publishDelay: histogram('realtime_publish_delay_seconds'),
+    receiveDelay: histogram('realtime_receive_delay_seconds'),
+    processDelay: histogram('realtime_process_delay_seconds'),
     loopP50: gaugeMs('nodejs_eventloop_lag_p50_seconds'),
     loopP99: gaugeMs('nodejs_eventloop_lag_p99_seconds'),
   };

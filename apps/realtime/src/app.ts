@@ -6,6 +6,7 @@ import {
   createTokenVerifier,
   type Logger,
   packageVersion,
+  RevocationList,
   type TokenVerifier,
 } from '@cellstream/shared';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -13,12 +14,12 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createAuthenticator } from './auth.js';
 import { ClassStateStore } from './class-state.js';
-import { jwksUrl, type RealtimeConfig } from './config.js';
+import { jwksUrl, type RealtimeConfig, revocationUrl } from './config.js';
 import { StateConsumer } from './consumer.js';
 import { FanOut } from './fan-out.js';
-import { liveUpdates } from './live-updates.js';
+import { liveUpdates, snapshotBuilder } from './live-updates.js';
 import { registerRealtimeMetrics } from './metrics.js';
-import { serverMessage } from './protocol.js';
+import { NotificationStore } from './notification-store.js';
 import { createReadinessCheck } from './readiness.js';
 import { createServer } from './server.js';
 
@@ -58,6 +59,15 @@ export async function startRealtime(
   const logger = options.logger ?? createLogger('realtime', config.LOG_LEVEL);
   const registry = createMetricsRegistry('realtime');
   const store = new ClassStateStore(config.ALERTS_PER_CLASS);
+  const notifications = new NotificationStore({
+    perUser: config.NOTIFICATIONS_PER_USER,
+    perClass: config.SYSTEM_MESSAGES_PER_CLASS,
+  });
+  const revocations = new RevocationList({
+    url: revocationUrl(config),
+    intervalMs: config.REVOCATION_POLL_MS,
+    logger,
+  });
   const kafka =
     options.kafka ??
     createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-realtime`, logger });
@@ -65,12 +75,14 @@ export async function startRealtime(
   const metrics = registerRealtimeMetrics(registry, {
     fanOutStats: () => fanOut.stats(),
     stateSize: () => store.size(),
+    notificationsSize: () => notifications.size(),
+    revokedTokens: () => revocations.size,
     connections: () => server.connections(),
     consumerState: () => consumer.state(),
   });
   const fanOut = new FanOut({
     publish: (topic, message) => server.publish(topic, message),
-    snapshot: (classId) => serverMessage.snapshot(store.snapshot(classId)),
+    snapshot: snapshotBuilder(store, notifications),
     slowBufferBytes: config.SLOW_CLIENT_BUFFER_BYTES,
     slowTimeoutMs: config.SLOW_CLIENT_TIMEOUT_MS,
     maxQueuedAlerts: config.SLOW_CLIENT_MAX_QUEUED_ALERTS,
@@ -83,19 +95,26 @@ export async function startRealtime(
       classAggregates: config.CLASS_AGGREGATES_TOPIC,
       studentStatus: config.STUDENT_STATUS_TOPIC,
       alerts: config.ALERTS_TOPIC,
+      notifications: config.NOTIFICATIONS_TOPIC,
     },
     groupPrefix: config.REALTIME_GROUP_PREFIX,
-    alertLookbackMs: config.ALERT_LOOKBACK_MS,
-    handler: liveUpdates(store, fanOut, (meta) => {
-      if (consumer.state() === 'up') metrics.published(meta.timestamp);
+    lookbackMs: { alerts: config.ALERT_LOOKBACK_MS, notifications: config.NOTIFICATION_LOOKBACK_MS },
+    handler: liveUpdates(store, notifications, fanOut, (meta) => {
+      if (consumer.state() === 'up') metrics.published(meta);
     }),
     logger,
     onRecord: metrics.record,
     catchUpIdleMs: options.catchUpIdleMs,
   });
+  // The first list is fetched at once; authentication waits for it (at most its 5 s timeout), so
+  // that no revoked token slips in right after start. It never throws: lms-api down keeps the last list.
+  const firstRevocations = revocations.poll();
   const server = createServer({
     config,
-    authenticate: createAuthenticator(options.verifier ?? createTokenVerifier(jwksUrl(config))),
+    authenticate: createAuthenticator(options.verifier ?? createTokenVerifier(jwksUrl(config)), {
+      isRevoked: (jti) => revocations.isRevoked(jti),
+      ready: firstRevocations,
+    }),
     fanOut,
     whenCaughtUp: () => consumer.caughtUp,
     readiness: createReadinessCheck({
@@ -112,6 +131,12 @@ export async function startRealtime(
   consumer.start();
   const sweeper = setInterval(() => fanOut.sweep(), Math.min(1_000, config.SLOW_CLIENT_TIMEOUT_MS / 4));
   sweeper.unref();
+  // Polled here rather than by revocations.start(), so that each fresh list also closes the live
+  // connections of tokens it newly names.
+  const revocationPoller = setInterval(async () => {
+    if (await revocations.poll()) server.checkRevoked(revocations);
+  }, config.REVOCATION_POLL_MS);
+  revocationPoller.unref();
 
   return {
     port,
@@ -121,6 +146,7 @@ export async function startRealtime(
     metrics: registry,
     async close() {
       clearInterval(sweeper);
+      clearInterval(revocationPoller);
       server.close();
       await consumer.stop();
     },

@@ -18,6 +18,8 @@ interface ClassState {
  */
 export class ClassStateStore {
   private readonly classes = new Map<string, ClassState>();
+  /** userId → classId → status: a student's progress channel covers all its classes. */
+  private readonly byUser = new Map<string, Map<string, StudentStatus>>();
 
   constructor(private readonly alertsPerClass: number) {}
 
@@ -35,6 +37,12 @@ export class ClassStateStore {
     const held = students.get(status.userId);
     if (held && held.updatedAt > status.updatedAt) return false;
     students.set(status.userId, status);
+    let classes = this.byUser.get(status.userId);
+    if (!classes) {
+      classes = new Map();
+      this.byUser.set(status.userId, classes);
+    }
+    classes.set(status.classId, status);
     return true;
   }
 
@@ -57,6 +65,16 @@ export class ClassStateStore {
   /** A tombstone on the status topic (key `classId/userId`). */
   removeStudentStatus(classId: string, userId: string): void {
     this.classes.get(classId)?.students.delete(userId);
+    const classes = this.byUser.get(userId);
+    classes?.delete(classId);
+    if (classes?.size === 0) this.byUser.delete(userId);
+  }
+
+  /** The student's latest status in each of its classes, in classId order. */
+  studentStatuses(userId: string): StudentStatus[] {
+    return [...(this.byUser.get(userId)?.values() ?? [])].sort((a, b) =>
+      a.classId < b.classId ? -1 : a.classId > b.classId ? 1 : 0,
+    );
   }
 
   /** The class as a dashboard opened now should see it; students in userId order. */

@@ -21,10 +21,11 @@ export const realtimeConfigSchema = baseConfigSchema.extend({
   LMS_URL: z.url().default('http://127.0.0.1:8001'),
   /** Where the token keys are published; default `${LMS_URL}/.well-known/jwks.json`. */
   JWKS_URL: z.url().optional(),
-  /** The three topics read; each may carry a prefix (tests and staging use their own). */
+  /** The topics read; each may carry a prefix (tests and staging use their own). */
   CLASS_AGGREGATES_TOPIC: topicName('learning.class-aggregates.v1'),
   STUDENT_STATUS_TOPIC: topicName('learning.student-status.v1'),
   ALERTS_TOPIC: topicName('learning.alerts.v1'),
+  NOTIFICATIONS_TOPIC: topicName('learning.notifications.v1'),
   /**
    * Prefix of this instance's consumer group. Each instance adds a random suffix: every instance
    * reads every partition (see README.md, "Instances").
@@ -34,6 +35,17 @@ export const realtimeConfigSchema = baseConfigSchema.extend({
   ALERT_LOOKBACK_MS: positiveInt().default(3 * 60 * 60_000),
   /** Alerts kept per class for snapshots. */
   ALERTS_PER_CLASS: z.coerce.number().int().min(0).default(50),
+  /** How far back notifications are read at start, to fill the snapshots of students' channels. */
+  NOTIFICATION_LOOKBACK_MS: positiveInt().default(7 * 24 * 60 * 60_000),
+  /** Recent notifications kept per student for the snapshot of `notifications:<userId>`. */
+  NOTIFICATIONS_PER_USER: z.coerce.number().int().min(0).default(20),
+  /** Recent system messages kept per class for the snapshot of `broadcast:<classId>`. */
+  SYSTEM_MESSAGES_PER_CLASS: z.coerce.number().int().min(0).default(20),
+  /**
+   * How often the revoked tokens are fetched from lms-api (`${LMS_URL}/.well-known/revoked-tokens`,
+   * as ingest does): a revoked token is refused, and its connections closed, within this time.
+   */
+  REVOCATION_POLL_MS: positiveInt().default(30_000),
   /** A connection must authenticate within this time of opening. */
   AUTH_TIMEOUT_MS: positiveInt().default(10_000),
   /** Seconds without traffic before a socket is closed; uWS sends pings well before. 0 disables. */
@@ -46,7 +58,7 @@ export const realtimeConfigSchema = baseConfigSchema.extend({
     .default(32),
   /** Largest client message (auth with a long token, subscribe, ...). */
   MAX_CLIENT_MESSAGE_BYTES: positiveInt().default(64 * KiB),
-  /** Class subscriptions per connection (an admin watching every class of a school fits). */
+  /** Channel subscriptions per connection (an admin watching every class of a school fits). */
   MAX_SUBSCRIPTIONS: positiveInt().default(1_000),
   /**
    * Soft bound of a socket's send buffer: past it the client is "slow", stops receiving each
@@ -72,4 +84,8 @@ export function loadRealtimeConfig(env: Record<string, string | undefined> = pro
 
 export function jwksUrl(config: Pick<RealtimeConfig, 'JWKS_URL' | 'LMS_URL'>): string {
   return config.JWKS_URL ?? `${config.LMS_URL.replace(/\/+$/, '')}/.well-known/jwks.json`;
+}
+
+export function revocationUrl(config: Pick<RealtimeConfig, 'LMS_URL'>): string {
+  return `${config.LMS_URL.replace(/\/+$/, '')}/.well-known/revoked-tokens`;
 }

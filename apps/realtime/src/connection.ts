@@ -1,8 +1,14 @@
-import type { Logger, TokenClaims } from '@cellstream/shared';
-import { type Authenticate, mayView } from './auth.js';
+import type { Logger, RevocationCheck, TokenClaims } from '@cellstream/shared';
+import { type Authenticate, forbiddenReason, isRevoked, mayAccess } from './auth.js';
 import { ProtocolError } from './errors.js';
 import type { FanOut, FanOutSocket, Member } from './fan-out.js';
-import { type ClientMessage, parseClientMessage, serverMessage } from './protocol.js';
+import {
+  type ClientMessage,
+  parseChannel,
+  parseClientMessage,
+  serverMessage,
+  type Target,
+} from './protocol.js';
 
 export interface ConnectionDeps {
   authenticate: Authenticate;
@@ -24,6 +30,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  *   awaiting_auth ──auth──▶ authenticating ──valid──▶ authenticated ──close──▶ closed
  *        │                        │ invalid: error, close 4401 (1013 when keys unreachable)
  *        └─ any other message, or AUTH_TIMEOUT_MS: error, close 4401
+ *   authenticated ── token expires, or lms-api revokes it ──▶ error, close 4401
  *
  * Messages are handled one at a time in arrival order, so a client may send auth and subscribe
  * without waiting: the subscribe is handled once the token is verified, and a subscribe that
@@ -107,10 +114,10 @@ export class Connection {
       case 'auth':
         return this.authenticate(message.token);
       case 'subscribe':
-        return this.subscribe(message.classId);
+        return this.subscribe(message.target);
       case 'unsubscribe':
-        if (this.member) this.deps.fanOut.unsubscribe(this.member, message.classId);
-        this.send(serverMessage.unsubscribed(message.classId));
+        if (this.member) this.deps.fanOut.unsubscribe(this.member, message.target.channel.name);
+        this.send(serverMessage.unsubscribed(message.target));
         return;
       case 'ping':
         this.send(serverMessage.pong());
@@ -136,40 +143,50 @@ export class Connection {
     this.state = 'authenticated';
     this.member ??= this.deps.fanOut.join(this.socket);
     this.scheduleExpiry(claims.exp);
-    for (const classId of [...this.member.classes]) {
-      if (mayView(claims, classId)) continue;
-      this.deps.fanOut.unsubscribe(this.member, classId);
-      this.send(serverMessage.error('forbidden', `The new token may not see class ${classId}.`, classId));
+    for (const name of [...this.member.channels]) {
+      const channel = parseChannel(name);
+      if (!channel || mayAccess(claims, channel)) continue;
+      this.deps.fanOut.unsubscribe(this.member, name);
+      // The error names the channel as a classId for class channels, as the older form does.
+      const target: Target = { channel, form: channel.kind === 'class' ? 'classId' : 'channel' };
+      this.send(serverMessage.error('forbidden', `The new token may not see ${name}.`, target));
     }
     this.send(serverMessage.authenticated(claims));
   }
 
-  private async subscribe(classId: string): Promise<void> {
+  /**
+   * The revocation list changed: a connection whose token is now revoked is closed (token_revoked,
+   * 4401). Tokens revoked before `auth` are refused there.
+   */
+  checkRevoked(revocations: RevocationCheck): void {
+    if (this.state !== 'authenticated' || !this.claims || !isRevoked(this.claims, revocations)) return;
+    this.deps.onAuthFailure?.('token_revoked');
+    this.fail(
+      new ProtocolError('token_revoked', 'This token was revoked: ask your instructor for a new one.'),
+    );
+  }
+
+  private async subscribe(target: Target): Promise<void> {
     const member = this.member;
+    const { channel } = target;
     if (!this.claims || !member) return;
-    if (!mayView(this.claims, classId)) {
-      this.send(serverMessage.error('forbidden', this.forbiddenReason(classId), classId));
+    if (!mayAccess(this.claims, channel)) {
+      this.send(serverMessage.error('forbidden', forbiddenReason(this.claims, channel), target));
       return;
     }
-    if (!member.classes.has(classId) && member.classes.size >= this.deps.maxSubscriptions) {
+    if (!member.channels.has(channel.name) && member.channels.size >= this.deps.maxSubscriptions) {
       this.send(
         serverMessage.error(
           'too_many_subscriptions',
-          `At most ${this.deps.maxSubscriptions} classes per connection: unsubscribe from one first.`,
-          classId,
+          `At most ${this.deps.maxSubscriptions} channels per connection: unsubscribe from one first.`,
+          target,
         ),
       );
       return;
     }
     await this.deps.whenCaughtUp();
-    if (this.isClosed || !this.claims || !mayView(this.claims, classId)) return;
-    this.deps.fanOut.subscribe(member, classId);
-  }
-
-  private forbiddenReason(classId: string): string {
-    return this.claims?.role === 'student'
-      ? 'Students cannot watch class channels.'
-      : `Class ${classId} is not one of the classes this token's user teaches.`;
+    if (this.isClosed || !this.claims || !mayAccess(this.claims, channel)) return;
+    this.deps.fanOut.subscribe(member, channel.name);
   }
 
   private scheduleExpiry(exp: number | undefined): void {
@@ -197,7 +214,7 @@ export class Connection {
   /** Sends the error and, when its code says so, closes the connection. */
   private fail(error: ProtocolError): void {
     if (this.isClosed || !this.socket) return;
-    this.send(serverMessage.error(error.code, error.message, error.classId));
+    this.send(serverMessage.error(error.code, error.message, error.target));
     const close = error.close;
     if (close) this.socket.end(close.code, close.reason);
   }

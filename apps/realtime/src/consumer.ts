@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Alert, ClassAggregate, StudentStatus, TopicSerde } from '@cellstream/schemas';
+import type { Alert, ClassAggregate, Notification, StudentStatus, TopicSerde } from '@cellstream/schemas';
 import { backoffDelay, isRetriable, type Logger, sleep } from '@cellstream/shared';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { CatchUpTracker, type PartitionRange } from './catch-up.js';
 
-/** The three topics read, by role; each name may carry a prefix. */
+/** The topics read, by role; each name may carry a prefix. */
 export interface StateTopics {
   classAggregates: string;
   studentStatus: string;
   alerts: string;
+  notifications: string;
 }
 
 export type RecordKind = keyof StateTopics;
@@ -19,6 +20,11 @@ export interface RecordMeta {
   offset: string;
   /** The Kafka record's timestamp, milliseconds since the epoch. */
   timestamp: number;
+  /**
+   * When the fetch that brought it returned (Date.now()): record → receivedAt is what Kafka (and
+   * waiting for the previous fetch's work) took, receivedAt → publish is realtime's own work.
+   */
+  receivedAt: number;
 }
 
 /** Where decoded records go. Handlers never see kafkajs. */
@@ -26,6 +32,7 @@ export interface StateRecordHandler {
   classAggregate(aggregate: ClassAggregate, meta: RecordMeta): void;
   studentStatus(status: StudentStatus, meta: RecordMeta): void;
   alert(alert: Alert, meta: RecordMeta): void;
+  notification(notification: Notification, meta: RecordMeta): void;
   /** A tombstone on the aggregates topic (key classId). */
   aggregateDeleted(classId: string): void;
   /** A tombstone on the status topic (key `classId/userId`). */
@@ -40,8 +47,8 @@ export interface StateConsumerOptions {
   topics: StateTopics;
   /** The instance's group id is `<prefix>-<host>-<pid>-<random>`: every instance reads every partition. */
   groupPrefix: string;
-  /** How far back alerts are read at start. */
-  alertLookbackMs: number;
+  /** How far back the event topics (alerts, notifications) are read at start. */
+  lookbackMs: { alerts: number; notifications: number };
   handler: StateRecordHandler;
   logger: Logger;
   onRecord?: (kind: RecordKind, outcome: 'applied' | 'tombstone' | 'undecodable' | 'replayed') => void;
@@ -54,15 +61,17 @@ const schemaTopic = {
   classAggregates: 'learning.class-aggregates.v1',
   studentStatus: 'learning.student-status.v1',
   alerts: 'learning.alerts.v1',
+  notifications: 'learning.notifications.v1',
 } as const;
 
 /**
- * Reads the aggregator's three topics (read_committed: records of aborted transactions never
+ * Reads the aggregator's three topics and lms-api's notifications (read_committed: records of aborted transactions never
  * arrive) from their start, decodes them through the registry and hands them to the handler.
  *
  * Every instance reads everything: its consumer group is its own (random suffix), nothing is
  * committed, and compacted topics are read from the beginning, so each instance rebuilds the
- * whole state at start. Alerts (a delete topic) are read from ALERT_LOOKBACK_MS ago.
+ * whole state at start. Alerts and notifications (delete topics) are read from ALERT_LOOKBACK_MS
+ * and NOTIFICATION_LOOKBACK_MS ago.
  * The next offset of each partition is kept here; whenever the group is (re)joined, e.g. after
  * kafkajs restarts a crashed consumer, each partition is sought there, so no record is applied
  * twice and none is missed.
@@ -75,6 +84,7 @@ export class StateConsumer {
   private readonly groupId: string;
   private running = false;
   private crashed = false;
+  private fetchedAt = 0;
   private readonly log: Logger;
   private caughtUpResolve: () => void = () => undefined;
   /** Resolves once the initial read is complete. */
@@ -131,7 +141,7 @@ export class StateConsumer {
     }
   }
 
-  /** Start and end offsets of every partition: the low watermark (alerts: lookback) to the high. */
+  /** Start and end offsets of every partition: the low watermark (event topics: lookback) to the high. */
   private async readRanges(): Promise<PartitionRange[]> {
     const admin = this.options.kafka.admin();
     await admin.connect();
@@ -140,8 +150,8 @@ export class StateConsumer {
       for (const [topic, kind] of this.kinds) {
         const offsets = await admin.fetchTopicOffsets(topic);
         const since =
-          kind === 'alerts'
-            ? await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - this.options.alertLookbackMs)
+          kind === 'alerts' || kind === 'notifications'
+            ? await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - this.options.lookbackMs[kind])
             : [];
         for (const { partition, low, high } of offsets) {
           const from = since.find((entry) => entry.partition === partition)?.offset;
@@ -180,6 +190,9 @@ export class StateConsumer {
       if (stalled.length > 0) {
         this.log.warn({ stalled }, 'nothing more to read short of the end offsets (open transaction?)');
       }
+    });
+    consumer.on(consumer.events.FETCH, () => {
+      this.fetchedAt = Date.now();
     });
     consumer.on(consumer.events.START_BATCH_PROCESS, () => this.tracker?.active());
     // Batches of only transaction markers or aborted records never reach eachBatch.
@@ -223,10 +236,13 @@ export class StateConsumer {
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const kind = this.kinds.get(batch.topic);
     if (!kind) return;
+    // kafkajs handles every batch of a fetch before that broker is fetched from again, so this
+    // batch came with the last fetch (with several brokers, the last of any: close enough for a metric).
+    const receivedAt = this.fetchedAt || Date.now();
     let sliceStart = performance.now();
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
-      await this.handle(kind, batch.topic, batch.partition, message);
+      await this.handle(kind, batch.topic, batch.partition, message, receivedAt);
       resolveOffset(message.offset);
       // A large batch (the initial read, or catching up after a stall) would otherwise hold the
       // event loop for its whole length: let uWS serve sockets, pings and /ready in between.
@@ -240,7 +256,13 @@ export class StateConsumer {
     await heartbeat();
   }
 
-  private async handle(kind: RecordKind, topic: string, partition: number, message: KafkaMessage) {
+  private async handle(
+    kind: RecordKind,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    receivedAt: number,
+  ) {
     const slot = key(topic, partition);
     const offset = Number(message.offset);
     if (offset < (this.next.get(slot) ?? 0)) {
@@ -249,7 +271,12 @@ export class StateConsumer {
     }
     this.next.set(slot, offset + 1);
     const recordKey = message.key?.toString('utf8') ?? '';
-    const meta: RecordMeta = { partition, offset: message.offset, timestamp: Number(message.timestamp) };
+    const meta: RecordMeta = {
+      partition,
+      offset: message.offset,
+      timestamp: Number(message.timestamp),
+      receivedAt,
+    };
     if (message.value === null) {
       this.tombstone(kind, recordKey);
       this.options.onRecord?.(kind, 'tombstone');
@@ -273,7 +300,8 @@ export class StateConsumer {
     const { handler } = this.options;
     if (kind === 'classAggregates') handler.classAggregate(record as ClassAggregate, meta);
     else if (kind === 'studentStatus') handler.studentStatus(record as StudentStatus, meta);
-    else handler.alert(record as Alert, meta);
+    else if (kind === 'alerts') handler.alert(record as Alert, meta);
+    else handler.notification(record as Notification, meta);
     this.options.onRecord?.(kind, 'applied');
   }
 

@@ -1,6 +1,8 @@
+import type { Target } from './protocol.js';
+
 /**
  * Every error code and close code realtime sends, in one table each. An error reaches the client
- * as `{"type":"error","code","message"}` (plus `classId` when it is about a class); when the
+ * as `{"type":"error","code","message"}` (plus `classId` or `channel` when it is about one); when the
  * entry has a `close` code, the connection is then closed with it. Codes are stable: a client
  * branches on them, never on the message. A code is never reused for another meaning once
  * released; retire it instead. A test keeps the codes unique and checks README.md documents each.
@@ -30,11 +32,16 @@ export const errorCatalogue = {
   unauthorized: {
     close: 'UNAUTHORIZED',
     description:
-      'The token is malformed, tampered with, not signed by a key lms-api publishes, lacks the claims, or is an ingest token.',
+      'The token is malformed, tampered with, not signed by a key lms-api publishes, lacks the claims, or is an ingest token of someone other than a student.',
   },
   token_expired: {
     close: 'UNAUTHORIZED',
     description: 'The token has expired, at `auth` or later while connected.',
+  },
+  token_revoked: {
+    close: 'UNAUTHORIZED',
+    description:
+      'The token (an ingest token of the JupyterLab extension) was revoked in lms-api, at `auth` or later while connected.',
   },
   auth_unavailable: {
     close: 'TRY_AGAIN_LATER',
@@ -43,7 +50,7 @@ export const errorCatalogue = {
   forbidden: {
     close: null,
     description:
-      'The token may not see this class: an instructor sees the classes it teaches, an admin every class, a student none (for now). The connection stays open.',
+      'The token may not see this channel: a student its own progress and notifications and the broadcasts of its classes; an instructor the class and broadcast channels of the classes it teaches; an admin everything. The connection stays open.',
   },
   bad_request: {
     close: null,
@@ -51,18 +58,18 @@ export const errorCatalogue = {
   },
   too_many_subscriptions: {
     close: null,
-    description: 'The connection already has MAX_SUBSCRIPTIONS classes; unsubscribe from one first.',
+    description: 'The connection already has MAX_SUBSCRIPTIONS channels; unsubscribe from one first.',
   },
 } as const satisfies Record<string, { close: CloseCode | null; description: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
-/** A refusal to send to a client: its code, a readable message and the class it is about. */
+/** A refusal to send to a client: its code, a readable message and the channel it is about. */
 export class ProtocolError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly classId?: string,
+    readonly target?: Target,
   ) {
     super(message);
     this.name = 'ProtocolError';

@@ -1,5 +1,5 @@
 import { closeCodes } from './errors.js';
-import { type AddOutcome, PendingUpdates, type Update } from './pending-updates.js';
+import { type AddOutcome, PendingUpdates, type Update, type UpdateKind } from './pending-updates.js';
 
 /** The part of a uWS WebSocket the fan-out uses (a fake in unit tests). */
 export interface FanOutSocket {
@@ -14,20 +14,20 @@ export interface FanOutSocket {
 /** What the fan-out reports, for metrics. */
 export interface FanOutObserver {
   sent(kind: string, count: number, bytes: number): void;
-  pending(outcome: AddOutcome, kind: Update['kind']): void;
+  pending(outcome: AddOutcome, kind: UpdateKind): void;
   slow(event: 'entered' | 'recovered' | 'closed'): void;
 }
 
 export interface FanOutOptions {
   /** app.publish of uWS: sends to every socket subscribed to the topic. */
   publish: (topic: string, message: string) => void;
-  /** The serialized snapshot of a class, built from the current state. */
-  snapshot: (classId: string) => string;
+  /** The serialized snapshot of a channel (by name), built from the current state. */
+  snapshot: (channel: string) => string;
   /** Soft bound of a socket's buffer: past it the client is slow (SLOW_CLIENT_BUFFER_BYTES). */
   slowBufferBytes: number;
   /** How long a client may stay slow before it is closed (SLOW_CLIENT_TIMEOUT_MS). */
   slowTimeoutMs: number;
-  /** Alerts held for a slow client (SLOW_CLIENT_MAX_QUEUED_ALERTS). */
+  /** Events (alerts, notifications) held for a slow client (SLOW_CLIENT_MAX_QUEUED_ALERTS). */
   maxQueuedAlerts: number;
   observer?: FanOutObserver;
   clock?: () => number;
@@ -35,7 +35,8 @@ export interface FanOutOptions {
 
 /** One connection as the fan-out sees it. */
 export class Member {
-  readonly classes = new Set<string>();
+  /** Names of the channels subscribed, which are also their uWS topics. */
+  readonly channels = new Set<string>();
   /** Non-null while the client is slow: what it has not been sent yet. */
   pending: PendingUpdates | null = null;
   slowSince = 0;
@@ -45,12 +46,12 @@ export class Member {
 }
 
 const SEND_DROPPED = 2;
-const topicOf = (classId: string) => `class/${classId}`;
 
 /**
- * Per-class channels over uWS pub/sub, with backpressure per client.
+ * Channels (a class, a student's progress or notifications, a class's broadcasts) over uWS
+ * pub/sub, with backpressure per client. A channel's name is its uWS topic.
  *
- * A client whose socket buffer is within the soft bound gets every update of its classes through
+ * A client whose socket buffer is within the soft bound gets every update of its channels through
  * `app.publish` (one serialization, native fan-out). After each publish the subscribers' buffers
  * are checked; a client past the bound becomes slow: it is taken off the uWS topics and its
  * updates are coalesced in a PendingUpdates (latest per key) until its socket drains, when they
@@ -73,56 +74,56 @@ export class FanOut {
     return member;
   }
 
-  /** Subscribes (or, when already subscribed, refreshes) and sends the class's snapshot. */
-  subscribe(member: Member, classId: string): void {
+  /** Subscribes (or, when already subscribed, refreshes) and sends the channel's snapshot. */
+  subscribe(member: Member, channel: string): void {
     if (member.left) return;
-    if (!member.classes.has(classId)) {
-      member.classes.add(classId);
-      const channel = this.channel(classId);
-      channel.members.add(member);
-      if (member.pending) channel.slow++;
-      else member.socket.subscribe(topicOf(classId));
+    if (!member.channels.has(channel)) {
+      member.channels.add(channel);
+      const entry = this.entry(channel);
+      entry.members.add(member);
+      if (member.pending) entry.slow++;
+      else member.socket.subscribe(channel);
     }
     if (member.pending) {
-      member.pending.requestSnapshot(classId);
+      member.pending.requestSnapshot(channel);
       return;
     }
-    this.send(member, 'snapshot', this.options.snapshot(classId));
+    this.send(member, 'snapshot', this.options.snapshot(channel));
     this.checkBuffer(member);
   }
 
-  unsubscribe(member: Member, classId: string): void {
-    if (!member.classes.delete(classId)) return;
-    const channel = this.channels.get(classId);
-    if (channel) {
-      channel.members.delete(member);
-      if (member.pending) channel.slow--;
-      if (channel.members.size === 0) this.channels.delete(classId);
+  unsubscribe(member: Member, channel: string): void {
+    if (!member.channels.delete(channel)) return;
+    const entry = this.channels.get(channel);
+    if (entry) {
+      entry.members.delete(member);
+      if (member.pending) entry.slow--;
+      if (entry.members.size === 0) this.channels.delete(channel);
     }
-    if (member.pending) member.pending.remove(classId);
-    else if (!member.left) member.socket.unsubscribe(topicOf(classId));
+    if (member.pending) member.pending.remove(channel);
+    else if (!member.left) member.socket.unsubscribe(channel);
   }
 
   /** The connection closed: forget it (uWS drops its topic subscriptions itself). */
   leave(member: Member): void {
     if (member.left) return;
     member.left = true;
-    for (const classId of [...member.classes]) this.unsubscribe(member, classId);
+    for (const channel of [...member.channels]) this.unsubscribe(member, channel);
     this.slowMembers.delete(member);
     this.members.delete(member);
   }
 
-  /** Sends an update to the class's subscribers. `message` is built only when someone listens. */
-  publish(classId: string, kind: Update['kind'], key: string, message: () => string): void {
-    const channel = this.channels.get(classId);
-    if (!channel) return;
-    const update: Update = { classId, kind, key, message: message() };
-    const live = channel.members.size - channel.slow;
+  /** Sends an update to the channel's subscribers. `message` is built only when someone listens. */
+  publish(channel: string, kind: UpdateKind, key: string, message: () => string): void {
+    const entry = this.channels.get(channel);
+    if (!entry) return;
+    const update: Update = { channel, kind, key, message: message() };
+    const live = entry.members.size - entry.slow;
     if (live > 0) {
-      this.options.publish(topicOf(classId), update.message);
+      this.options.publish(channel, update.message);
       this.options.observer?.sent(kind, live, live * Buffer.byteLength(update.message));
     }
-    for (const member of channel.members) {
+    for (const member of entry.members) {
       if (member.pending) {
         const outcome = member.pending.add(update);
         this.options.observer?.pending(outcome, kind);
@@ -164,10 +165,10 @@ export class FanOut {
     for (const member of [...this.members]) member.socket.end(code, reason);
   }
 
-  /** Subscribers per class, slow clients and the bytes buffered for all: for metrics. */
+  /** Subscribers per channel, slow clients and the bytes buffered for all: for metrics. */
   stats(): { subscriptions: Map<string, number>; slow: number; bufferedBytes: number; connections: number } {
     const subscriptions = new Map<string, number>();
-    for (const [classId, channel] of this.channels) subscriptions.set(classId, channel.members.size);
+    for (const [channel, entry] of this.channels) subscriptions.set(channel, entry.members.size);
     let bufferedBytes = 0;
     for (const member of this.members) bufferedBytes += member.socket.getBufferedAmount();
     return { subscriptions, slow: this.slowMembers.size, bufferedBytes, connections: this.members.size };
@@ -193,10 +194,10 @@ export class FanOut {
     member.pending = new PendingUpdates(this.options.maxQueuedAlerts);
     member.slowSince = this.clock();
     this.slowMembers.add(member);
-    for (const classId of member.classes) {
-      member.socket.unsubscribe(topicOf(classId));
-      const channel = this.channels.get(classId);
-      if (channel) channel.slow++;
+    for (const channel of member.channels) {
+      member.socket.unsubscribe(channel);
+      const entry = this.channels.get(channel);
+      if (entry) entry.slow++;
     }
     this.options.observer?.slow('entered');
   }
@@ -204,10 +205,10 @@ export class FanOut {
   private recover(member: Member): void {
     member.pending = null;
     this.slowMembers.delete(member);
-    for (const classId of member.classes) {
-      member.socket.subscribe(topicOf(classId));
-      const channel = this.channels.get(classId);
-      if (channel) channel.slow--;
+    for (const channel of member.channels) {
+      member.socket.subscribe(channel);
+      const entry = this.channels.get(channel);
+      if (entry) entry.slow--;
     }
     this.options.observer?.slow('recovered');
   }
@@ -220,12 +221,12 @@ export class FanOut {
     this.leave(member);
   }
 
-  private channel(classId: string) {
-    let channel = this.channels.get(classId);
-    if (!channel) {
-      channel = { members: new Set(), slow: 0 };
-      this.channels.set(classId, channel);
+  private entry(channel: string) {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      entry = { members: new Set(), slow: 0 };
+      this.channels.set(channel, entry);
     }
-    return channel;
+    return entry;
   }
 }

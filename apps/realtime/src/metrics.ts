@@ -2,11 +2,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ClassStateStore } from './class-state.js';
 import type { ConsumerState, RecordKind } from './consumer.js';
 import type { FanOut, FanOutObserver } from './fan-out.js';
+import type { NotificationStore } from './notification-store.js';
+import { channelKinds } from './protocol.js';
 
 /** Read at each scrape (functions, so the metrics can be created before what they observe). */
 export interface MetricSources {
   fanOutStats: () => ReturnType<FanOut['stats']>;
   stateSize: () => ReturnType<ClassStateStore['size']>;
+  notificationsSize: () => ReturnType<NotificationStore['size']>;
+  /** Token ids lms-api lists as revoked. */
+  revokedTokens: () => number;
   /** Open WebSocket connections, authenticated or not. */
   connections: () => number;
   consumerState: () => ConsumerState;
@@ -25,12 +30,28 @@ export function registerRealtimeMetrics(registry: Registry, sources: MetricSourc
   });
   new Gauge({
     name: 'realtime_subscriptions',
-    help: 'Subscribed connections per class.',
+    help: 'Subscribed connections per class channel (instructor dashboards).',
     labelNames: ['class_id'],
     registers,
     collect() {
       this.reset();
-      for (const [classId, count] of sources.fanOutStats().subscriptions) this.labels(classId).set(count);
+      for (const [channel, count] of sources.fanOutStats().subscriptions) {
+        if (channel.startsWith('class:')) this.labels(channel.slice('class:'.length)).set(count);
+      }
+    },
+  });
+  new Gauge({
+    name: 'realtime_channel_subscriptions',
+    help: "Subscriptions by channel kind (class, progress, notifications, broadcast): students' channels are not labelled one by one.",
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      const totals = new Map<string, number>(channelKinds.map((kind) => [kind, 0]));
+      for (const [channel, count] of sources.fanOutStats().subscriptions) {
+        const kind = channel.slice(0, channel.indexOf(':'));
+        totals.set(kind, (totals.get(kind) ?? 0) + count);
+      }
+      for (const [kind, count] of totals) this.labels(kind).set(count);
     },
   });
   new Gauge({
@@ -51,13 +72,24 @@ export function registerRealtimeMetrics(registry: Registry, sources: MetricSourc
   });
   new Gauge({
     name: 'realtime_state_size',
-    help: 'Classes and student statuses held in memory.',
+    help: 'Classes, student statuses, notifications and system messages held in memory.',
     labelNames: ['what'],
     registers,
     collect() {
       const { classes, students } = sources.stateSize();
       this.labels('classes').set(classes);
       this.labels('students').set(students);
+      const { notifications, systemMessages } = sources.notificationsSize();
+      this.labels('notifications').set(notifications);
+      this.labels('system_messages').set(systemMessages);
+    },
+  });
+  new Gauge({
+    name: 'realtime_revoked_tokens',
+    help: 'Token ids lms-api lists as revoked (polled every REVOCATION_POLL_MS).',
+    registers,
+    collect() {
+      this.set(sources.revokedTokens());
     },
   });
   new Gauge({
@@ -88,7 +120,7 @@ export function registerRealtimeMetrics(registry: Registry, sources: MetricSourc
   });
   const dropped = new Counter({
     name: 'realtime_dropped_total',
-    help: 'Alerts dropped for a slow client past SLOW_CLIENT_MAX_QUEUED_ALERTS.',
+    help: 'Events (alerts, notifications) dropped for a slow client past SLOW_CLIENT_MAX_QUEUED_ALERTS.',
     labelNames: ['type'],
     registers,
   });
@@ -128,14 +160,31 @@ export function registerRealtimeMetrics(registry: Registry, sources: MetricSourc
     registers,
   });
 
+  const receiveDelay = new Histogram({
+    name: 'realtime_receive_delay_seconds',
+    help: "From a Kafka record's timestamp to the fetch that brought it returning (the Kafka side of the publish delay).",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const processDelay = new Histogram({
+    name: 'realtime_process_delay_seconds',
+    help: "From the fetch that brought a record returning to its publish (realtime's side of the publish delay).",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+
+  // Per publish and per record: the labelled children are looked up once, not hashed each time.
+  const sentOf = memo((kind: string) => messagesSent.labels(kind));
+  const recordsOf = memo((slot: string) => records.labels(...(slot.split('\u0000') as [string, string])));
+
   const fanOutObserver: FanOutObserver = {
     sent(kind, count, bytes) {
-      messagesSent.labels(kind).inc(count);
+      sentOf(kind).inc(count);
       bytesSent.inc(bytes);
     },
     pending(outcome, kind) {
       if (outcome === 'coalesced') coalesced.labels(kind).inc();
-      if (outcome === 'dropped_oldest_alert') dropped.labels(kind).inc();
+      if (outcome === 'dropped_oldest_event') dropped.labels(kind).inc();
     },
     slow(event) {
       slowEvents.labels(event).inc();
@@ -147,10 +196,26 @@ export function registerRealtimeMetrics(registry: Registry, sources: MetricSourc
     connectionOpened: () => connectionsOpened.inc(),
     connectionClosed: (code: number) => connectionsClosed.labels(String(code)).inc(),
     authFailed: (code: string) => authFailures.labels(code).inc(),
-    record: (kind: RecordKind, outcome: string) => records.labels(kind, outcome).inc(),
-    published: (recordTimestamp: number) =>
-      publishDelay.observe(Math.max(0, Date.now() - recordTimestamp) / 1000),
+    record: (kind: RecordKind, outcome: string) => recordsOf(`${kind}\u0000${outcome}`).inc(),
+    published: (meta: { timestamp: number; receivedAt: number }) => {
+      const now = Date.now();
+      publishDelay.observe(Math.max(0, now - meta.timestamp) / 1000);
+      receiveDelay.observe(Math.max(0, meta.receivedAt - meta.timestamp) / 1000);
+      processDelay.observe(Math.max(0, now - meta.receivedAt) / 1000);
+    },
   };
 }
 
 export type RealtimeMetrics = ReturnType<typeof registerRealtimeMetrics>;
+
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
+}

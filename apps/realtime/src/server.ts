@@ -1,5 +1,5 @@
 import uWS from 'uWebSockets.js';
-import type { Logger } from '@cellstream/shared';
+import type { Logger, RevocationCheck } from '@cellstream/shared';
 import type { Registry } from 'prom-client';
 import type { Authenticate } from './auth.js';
 import type { RealtimeConfig } from './config.js';
@@ -36,6 +36,8 @@ export interface RealtimeServer {
   publish(topic: string, message: string): void;
   /** Open connections, authenticated or not. */
   connections(): number;
+  /** Closes the connections whose token the list names as revoked. */
+  checkRevoked(revocations: RevocationCheck): void;
   /** Stops accepting, answers /ready with 503 and closes every connection with 1001. */
   close(): void;
 }
@@ -124,6 +126,9 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       app.publish(topic, message);
     },
     connections: () => open.size,
+    checkRevoked: (revocations) => {
+      for (const connection of [...open]) connection.checkRevoked(revocations);
+    },
     close: () => {
       closing = true;
       if (listenSocket) uWS.us_listen_socket_close(listenSocket);

@@ -5,6 +5,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './ops-server.js';
 export * from './retry.js';
+export * from './revocations.js';
 export * from './shutdown.js';
 export * from './tokens.js';
 export * from './version.js';

@@ -1,6 +1,6 @@
+import type { RevocationCheck } from '@cellstream/shared';
 import { bearerToken, type TokenClaims, TokenError, type TokenVerifier } from '@cellstream/shared';
 import { IngestError } from '../errors.js';
-import type { RevocationCheck } from './revocations.js';
 import { cachedVerifier } from './token-cache.js';
 
 /**

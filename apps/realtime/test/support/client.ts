@@ -6,12 +6,15 @@ export type Message = Record<string, any> & { type: string };
 /** A dashboard as the tests drive it: a `ws` client that records every message it receives. */
 export class TestClient {
   readonly received: Message[] = [];
+  /** When each message of `received` arrived (Date.now()), by index. */
+  readonly receivedAt: number[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
+      this.receivedAt.push(Date.now());
       this.received.push(JSON.parse(data.toString()) as Message);
       this.notify();
     });
@@ -51,6 +54,36 @@ export class TestClient {
     return this.waitFor(
       (message, index) => index >= before && message.type === 'snapshot' && message.classId === classId,
     );
+  }
+
+  /** Subscribes to a channel (`progress:<userId>`, ...) and resolves with the snapshot answered. */
+  async subscribeChannel(channel: string): Promise<Message> {
+    const before = this.received.length;
+    this.send({ type: 'subscribe', channel });
+    return this.waitFor(
+      (message, index) => index >= before && message.type === 'snapshot' && message.channel === channel,
+      { what: `the snapshot of ${channel}` },
+    );
+  }
+
+  /** The answer to a subscribe that should be refused: the next error about that channel. */
+  async refusedOn(channel: string): Promise<Message> {
+    const before = this.received.length;
+    this.send({ type: 'subscribe', channel });
+    return this.waitFor(
+      (message, index) => index >= before && (message.channel === channel || message.type === 'snapshot'),
+      { what: `an answer about ${channel}` },
+    );
+  }
+
+  /** Milliseconds from `sentAt` to the arrival of `message` (one of `received`). */
+  delayOf(message: Message, sentAt: number): number {
+    return (this.receivedAt[this.received.indexOf(message)] ?? Number.NaN) - sentAt;
+  }
+
+  /** Messages streamed on a channel (snapshots excluded), in arrival order. */
+  onChannel(channel: string): Message[] {
+    return this.received.filter((message) => message.channel === channel && message.type !== 'snapshot');
   }
 
   /** The first message (ever received) matching `predicate`, waiting for it when needed. */

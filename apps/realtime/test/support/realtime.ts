@@ -10,7 +10,7 @@ export const quietLogger = () => createLogger('realtime-test', process.env.TEST_
 /** Config for a test realtime: the stack's Kafka and registry, the file's topics and token issuer, port 0. */
 export function testConfig(
   topics: TestTopics,
-  issuer: Pick<TokenIssuer, 'jwksUrl'>,
+  issuer: Pick<TokenIssuer, 'jwksUrl' | 'lmsUrl'>,
   overrides: Record<string, string> = {},
 ): RealtimeConfig {
   return loadRealtimeConfig({
@@ -18,9 +18,11 @@ export function testConfig(
     LOG_LEVEL: 'silent',
     REALTIME_PORT: '0',
     JWKS_URL: issuer.jwksUrl,
+    LMS_URL: issuer.lmsUrl,
     CLASS_AGGREGATES_TOPIC: topics.classAggregates,
     STUDENT_STATUS_TOPIC: topics.studentStatus,
     ALERTS_TOPIC: topics.alerts,
+    NOTIFICATIONS_TOPIC: topics.notifications,
     REALTIME_GROUP_PREFIX: 'test-realtime',
     ...overrides,
   });
@@ -67,7 +69,9 @@ export async function createTestBed(label: string): Promise<TestBed> {
       const admin = kafka.admin();
       await admin.connect();
       await admin
-        .deleteTopics({ topics: [topics.classAggregates, topics.studentStatus, topics.alerts] })
+        .deleteTopics({
+          topics: [topics.classAggregates, topics.studentStatus, topics.alerts, topics.notifications],
+        })
         .catch(() => undefined);
       await admin.disconnect();
     },

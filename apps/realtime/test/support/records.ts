@@ -2,6 +2,7 @@ import {
   type Alert,
   type ClassAggregate,
   ensureTopics,
+  type Notification,
   type StudentStatus,
   TopicSerde,
   topics,
@@ -10,12 +11,13 @@ import { testEnv, uniqueName } from '@cellstream/testkit';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 
-/** The aggregator's three topics under a prefix of the test file's own. */
+/** The aggregator's three topics and lms-api's notifications, under a prefix of the test file's own. */
 export interface TestTopics {
   prefix: string;
   classAggregates: string;
   studentStatus: string;
   alerts: string;
+  notifications: string;
 }
 
 export async function createStateTopics(kafka: Kafka, label: string): Promise<TestTopics> {
@@ -26,7 +28,7 @@ export async function createStateTopics(kafka: Kafka, label: string): Promise<Te
     await ensureTopics(admin, {
       partitions: 3,
       topicPrefix: prefix,
-      topics: [topics.classAggregates, topics.studentStatus, topics.alerts],
+      topics: [topics.classAggregates, topics.studentStatus, topics.alerts, topics.notifications],
     });
   } finally {
     await admin.disconnect();
@@ -36,16 +38,18 @@ export async function createStateTopics(kafka: Kafka, label: string): Promise<Te
     classAggregates: `${prefix}${topics.classAggregates.name}`,
     studentStatus: `${prefix}${topics.studentStatus.name}`,
     alerts: `${prefix}${topics.alerts.name}`,
+    notifications: `${prefix}${topics.notifications.name}`,
   };
 }
 
 export type StateRecord =
   | { kind: 'aggregate'; value: ClassAggregate }
   | { kind: 'status'; value: StudentStatus }
-  | { kind: 'alert'; value: Alert };
+  | { kind: 'alert'; value: Alert }
+  | { kind: 'notification'; value: Notification };
 
 /**
- * Plays the aggregator: writes records in Kafka transactions, Avro-encoded through the registry
+ * Plays the aggregator (and lms-api, for notifications): writes records in Kafka transactions, Avro-encoded through the registry
  * with the topics' schemas (subjects under the test prefix), keyed as topics.ts says.
  */
 export class StateProducer {
@@ -121,6 +125,15 @@ export class StateProducer {
           message: {
             key: record.value.classId,
             value: await this.serde.encode('learning.alerts.v1', record.value),
+            timestamp,
+          },
+        };
+      case 'notification':
+        return {
+          topic: this.testTopics.notifications,
+          message: {
+            key: record.value.classId,
+            value: await this.serde.encode('learning.notifications.v1', record.value),
             timestamp,
           },
         };
@@ -224,4 +237,33 @@ export function bigAggregate(
     studentsErroring: 0,
   }));
   return aggregate(classId, { perCell, ...overrides });
+}
+
+let notificationCount = 0;
+/** A notification as lms-api writes it: by default a grade for `userId`. */
+export function notification(
+  classId: string,
+  userId: string | null,
+  overrides: Partial<Notification> = {},
+): StateRecord {
+  notificationCount++;
+  const graded = userId !== null;
+  return {
+    kind: 'notification',
+    value: {
+      notificationId: `notification-${process.pid}-${notificationCount}-${tick()}`,
+      kind: graded ? 'assignment_graded' : 'system_message',
+      classId,
+      userId,
+      createdAt: tick(),
+      senderId: 'ada',
+      title: graded ? 'Week 1: Variables graded: 8 / 10' : 'Lab moved',
+      message: graded ? 'Good work; watch the off-by-one in cell 4.' : 'Today the lab is in room 2.',
+      assignmentId: graded ? '17' : null,
+      submissionId: graded ? '230' : null,
+      score: graded ? 8 : null,
+      maxScore: graded ? 10 : null,
+      ...overrides,
+    },
+  };
 }

@@ -8,11 +8,15 @@ type Claims = Partial<TokenClaims> & { sub: string };
 
 /**
  * What realtime needs of lms-api until it runs beside the tests: an ES256 key whose public half
- * is served as a JWKS on a free port of 127.0.0.1, and tokens signed with it carrying the claims
+ * is served as a JWKS on a free port of 127.0.0.1 (with the list of revoked token ids beside it), and tokens signed with it carrying the claims
  * of CONTRACT.md (iss, aud, sub, role, classes, kind, jti, exp).
  */
 export interface TokenIssuer {
   jwksUrl: string;
+  /** The base URL standing for lms-api (LMS_URL): it also serves `/.well-known/revoked-tokens`. */
+  lmsUrl: string;
+  /** Lists the token id as revoked (until `exp`, seconds), as lms-api does once an instructor revokes it. */
+  revoke(jti: string, exp: number): void;
   sign(claims: Claims, options?: { expiresInSeconds?: number }): Promise<string>;
   /** Signed with a key that is not published, under the published key id: a forgery. */
   signForged(claims: Claims): Promise<string>;
@@ -25,7 +29,13 @@ export async function startTokenIssuer(): Promise<TokenIssuer> {
   const forged = await generateKeyPair('ES256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
 
+  const revoked: { jti: string; exp: number }[] = [];
   const server: Server = createServer((request, response) => {
+    if (request.url === '/.well-known/revoked-tokens') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ revoked }));
+      return;
+    }
     if (request.url === '/.well-known/jwks.json') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ keys: [jwk] }));
@@ -55,6 +65,10 @@ export async function startTokenIssuer(): Promise<TokenIssuer> {
 
   return {
     jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    lmsUrl: `http://127.0.0.1:${port}`,
+    revoke: (jti, exp) => {
+      revoked.push({ jti, exp });
+    },
     sign: (claims, options = {}) => signWith(privateKey, claims, options.expiresInSeconds),
     signForged: (claims) => signWith(forged.privateKey, claims),
     close: () =>

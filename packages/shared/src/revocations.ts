@@ -1,4 +1,4 @@
-import type { Logger } from '@cellstream/shared';
+import type { Logger } from './logger.js';
 
 /** What the authentication hook asks: is this token id revoked? */
 export interface RevocationCheck {
