@@ -51,7 +51,19 @@ export class NodeAppService implements StackService {
 
   async up(): Promise<void> {
     if (!this.exists) throw new Error(`${this.entry} is missing: run \`npm run build\` first`);
-    if (runningPid(this.proc, this.entry) !== undefined && (await this.ready())) {
+    const ownPid = runningPid(this.proc, this.entry);
+    if (ownPid !== undefined) {
+      // Ours and alive: it may still be starting, or waiting for Kafka after a broker restart.
+      if (!(await this.ready())) {
+        await timed(this.name, `ready at ${this.url}`, () =>
+          waitUntil(this.name, () => this.ready(), {
+            timeoutMs: this.settings.STACK_START_TIMEOUT_MS,
+            logFile: this.logFile,
+            stillRunning: () => isAlive(ownPid),
+          }),
+        );
+        return;
+      }
       step(this.name, `already up at ${this.url}`);
       return;
     }
