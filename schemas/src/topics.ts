@@ -74,7 +74,7 @@ export const topics = {
   studentStatus: {
     name: 'learning.student-status.v1',
     description: 'The latest status of each student in each class, produced by the aggregator.',
-    key: 'classId/userId (the two ids joined by a slash)',
+    key: "classId/userId (the two ids joined by a slash); the record goes to the partition its classId hashes to, so a class's statuses share a partition with its aggregate",
     value: 'StudentStatus',
     cleanupPolicy: 'compact',
     retentionMs: null,

@@ -58,6 +58,10 @@ export const aggregatorConfigSchema = baseConfigSchema
     STUCK_CONSECUTIVE_ERRORS: positiveInt().default(3),
     /** A student failing on the same cell, without a success, for this long is stuck. */
     STUCK_FAILING_MS: positiveInt().default(300_000),
+    /** An error burst: at least this many distinct students failing on one cell, or with one errorName... (0: no error-burst alerts) */
+    ERROR_BURST_MIN_STUDENTS: nonNegativeInt().default(5),
+    /** ...within this much event time. */
+    ERROR_BURST_WINDOW_MS: positiveInt().default(60_000),
     /** Per-cell progress is kept for at most this many cells per class. */
     MAX_CELLS_PER_CLASS: positiveInt().default(1_000),
     /** Error counts are kept for at most this many distinct error names per class. */
@@ -118,5 +122,7 @@ export function ruleSettings(config: AggregatorConfig): RuleSettings {
     stuckFailingMs: config.STUCK_FAILING_MS,
     maxCellsPerClass: config.MAX_CELLS_PER_CLASS,
     maxErrorNamesPerClass: config.MAX_ERROR_NAMES_PER_CLASS,
+    errorBurstMinStudents: config.ERROR_BURST_MIN_STUDENTS,
+    errorBurstWindowMs: config.ERROR_BURST_WINDOW_MS,
   };
 }

@@ -287,22 +287,35 @@ export function chunks(
   return result;
 }
 
+/** A kafkajs message that may name the key to hash instead of its own (OutputRecord.partitionKey). */
+type PartitionedMessage = Message & { partitionKey?: string };
+
 /**
  * kafkajs's default (Java-compatible murmur2) partitioner, remembering each key's partition:
  * every transaction writes the same class and student keys again, and hashing them is a
  * noticeable share of a busy aggregator's time. The partition count is part of the memo key.
+ *
+ * Co-partitioned outputs: a message with a `partitionKey` is placed by hashing that instead of
+ * its key. Statuses are hashed by their classId, so one input partition's transaction writes
+ * one partition of each output topic (as Kafka Streams' co-partitioning does) instead of every
+ * status partition: fewer partitions to add to each transaction and to write markers to, and a
+ * read_committed reader of a status partition waits only for the one producer writing it, not
+ * for whichever of the others has a transaction open.
  */
 export const memoizedDefaultPartitioner: ICustomPartitioner = () => {
   const partitioner = Partitioners.DefaultPartitioner();
   const memo = new Map<string, number>();
   return (args) => {
-    const { message } = args;
+    const message = args.message as PartitionedMessage;
     if (message.partition !== undefined && message.partition !== null) return message.partition;
-    if (message.key === null || message.key === undefined) return partitioner(args);
-    const memoKey = `${args.topic}\u0000${args.partitionMetadata.length}\u0000${message.key.toString()}`;
+    const key = message.partitionKey ?? message.key;
+    if (key === null || key === undefined) return partitioner(args);
+    const memoKey = `${args.topic}\u0000${args.partitionMetadata.length}\u0000${key.toString()}`;
     let partition = memo.get(memoKey);
     if (partition === undefined) {
-      partition = partitioner(args);
+      partition = partitioner(
+        message.partitionKey === undefined ? args : { ...args, message: { ...message, key } },
+      );
       if (memo.size >= 200_000) memo.clear();
       memo.set(memoKey, partition);
     }
@@ -318,8 +331,9 @@ function toTopicMessages(records: readonly OutputRecord[]): TopicMessages[] {
       messages = [];
       byTopic.set(record.topic, messages);
     }
-    const message: Message = { key: record.key, value: record.value };
+    const message: PartitionedMessage = { key: record.key, value: record.value };
     if (record.partition !== undefined) message.partition = record.partition;
+    if (record.partitionKey !== undefined) message.partitionKey = record.partitionKey;
     if (record.headers) message.headers = record.headers;
     messages.push(message);
   }

@@ -269,6 +269,7 @@ export class PartitionTask {
         records.push({
           topic: topics.statuses,
           key: `${classId}/${status.userId}`,
+          partitionKey: classId,
           value: await codec.encodeStatus(status),
         });
         counts.status++;

@@ -17,8 +17,13 @@ export interface OutputRecord {
   topic: string;
   key: string | Buffer | null;
   value: Buffer | string | null;
-  /** Explicit partition (the changelog); otherwise the default partitioner hashes the key. */
+  /** Explicit partition (the changelog); otherwise the default partitioner hashes the key... */
   partition?: number;
+  /**
+   * ...or this instead of the key: a student's status is hashed by its classId, so it lands on
+   * its class's partition (see transactional-producer.ts, "co-partitioned outputs").
+   */
+  partitionKey?: string;
   headers?: Record<string, string>;
 }
 

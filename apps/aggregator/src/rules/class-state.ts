@@ -1,6 +1,7 @@
 import type { Alert } from '@cellstream/schemas';
 import { helpAlert, idleAlert, stuckAlert } from './alerts.js';
 import { type ClassEvent, cellKey, isExecutionResult } from './class-event.js';
+import { ErrorBursts } from './error-burst.js';
 import { executionEntry } from './execution-history.js';
 import { ExecutionWindow } from './execution-window.js';
 import type { RuleSettings } from './settings.js';
@@ -44,6 +45,7 @@ export class ClassState {
   readonly cells = new Map<string, CellCounters>();
   readonly errorCounts = new Map<string, ErrorCounter>();
   readonly window = new ExecutionWindow();
+  readonly bursts: ErrorBursts;
   /** A lower bound of the class clock at which some student who is not idle turns idle. */
   idleCheckAt = Number.POSITIVE_INFINITY;
 
@@ -56,7 +58,17 @@ export class ClassState {
   constructor(
     readonly classId: string,
     private readonly rules: RuleSettings,
-  ) {}
+  ) {
+    this.bursts = new ErrorBursts(
+      classId,
+      {
+        minStudents: rules.errorBurstMinStudents,
+        windowMs: rules.errorBurstWindowMs,
+        allowedLatenessMs: rules.allowedLatenessMs,
+      },
+      rules.maxCellsPerClass + rules.maxErrorNamesPerClass,
+    );
+  }
 
   /** Applies one (deduplicated) event; returns the alerts it raised. */
   apply(event: ClassEvent): Alert[] {
@@ -127,15 +139,20 @@ export class ClassState {
     if (failed) student.failed(event);
 
     let input: StatusInput = inOrder ? 'activity' : 'reordered';
+    const cell = key === null ? undefined : this.cells.get(key);
     if (execution) {
       this.window.add([event.time, failed ? 1 : 0, event.durationMs], this.clock);
-      const cell = key === null ? undefined : this.cells.get(key);
       if (cell) this.updateLatestOnCell(cell, event, student, failed);
       const ordered = student.history.add(executionEntry(event.time, failed, cell ? cell.index : key));
       input = !ordered ? 'reordered' : failed ? 'execution_failed' : 'execution_succeeded';
     }
     student.history.settle(this.clock - this.rules.allowedLatenessMs);
     this.updateStatus(student, input, event, alerts);
+    if (failed) {
+      const burstCell = key !== null && cell ? { key, index: cell.index } : null;
+      const burst = this.bursts.failed(event, burstCell, this.students);
+      if (burst) alerts.push(burst);
+    }
     if (advanced) this.sweepIdle(event, alerts);
   }
 

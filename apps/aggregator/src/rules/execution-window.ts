@@ -24,6 +24,8 @@ export interface WindowChanges {
  */
 export class ExecutionWindow {
   private readonly buckets = new Map<number, WindowEntry[]>();
+  /** Per bucket: [executions, errors], so a bucket wholly inside the minute is not scanned entry by entry. */
+  private readonly counts = new Map<number, [number, number]>();
   private readonly changed = new Set<number>();
   private readonly deleted = new Set<number>();
 
@@ -38,6 +40,7 @@ export class ExecutionWindow {
       this.deleted.delete(start);
     }
     bucket.push(entry);
+    this.count(start, entry);
     this.changed.add(start);
     return true;
   }
@@ -48,6 +51,7 @@ export class ExecutionWindow {
     for (const start of this.buckets.keys()) {
       if (start + WINDOW_BUCKET_MS <= horizon) {
         this.buckets.delete(start);
+        this.counts.delete(start);
         this.changed.delete(start);
         this.deleted.add(start);
       }
@@ -61,6 +65,13 @@ export class ExecutionWindow {
     let errors = 0;
     for (const [start, entries] of this.buckets) {
       if (start + WINDOW_BUCKET_MS <= from || start > windowEnd) continue;
+      const counts = this.counts.get(start);
+      // A bucket holds times in [start, start + WINDOW_BUCKET_MS): wholly inside, its counts do.
+      if (counts && start >= from && start + WINDOW_BUCKET_MS <= windowEnd) {
+        executions += counts[0];
+        errors += counts[1];
+        continue;
+      }
       for (const [time, failed] of entries) {
         if (time < from || time > windowEnd) continue;
         if (failed === 1) errors++;
@@ -110,6 +121,17 @@ export class ExecutionWindow {
   /** Puts back a bucket read from the changelog. */
   loadBucket(start: number, entries: WindowEntry[]): void {
     this.buckets.set(start, entries);
+    this.counts.delete(start);
+    for (const entry of entries) this.count(start, entry);
+  }
+
+  private count(start: number, [, failed]: WindowEntry): void {
+    let counts = this.counts.get(start);
+    if (!counts) {
+      counts = [0, 0];
+      this.counts.set(start, counts);
+    }
+    counts[failed]++;
   }
 }
 

@@ -16,6 +16,10 @@ export interface RuleSettings {
   stuckFailingMs: number;
   maxCellsPerClass: number;
   maxErrorNamesPerClass: number;
+  /** This many distinct students failing on one cell, or with one errorName, within the window make an error burst (0: off). */
+  errorBurstMinStudents: number;
+  /** The error-burst window, in event time. */
+  errorBurstWindowMs: number;
 }
 
 /** ClassAggregate.executionsLastMinute / errorsLastMinute: [windowEnd - 60 s, windowEnd]. */
@@ -33,4 +37,6 @@ export const defaultRuleSettings: RuleSettings = {
   stuckFailingMs: 300_000,
   maxCellsPerClass: 1_000,
   maxErrorNamesPerClass: 500,
+  errorBurstMinStudents: 5,
+  errorBurstWindowMs: 60_000,
 };

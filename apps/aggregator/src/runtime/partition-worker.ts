@@ -105,8 +105,15 @@ export class PartitionWorker {
           'a record cannot be decoded yet (schema registry?); will retry',
         );
       }
-      await this.commitIfDue();
-      this.schedule();
+      // Queued, not awaited: the batch is done, so the consumer's next fetch (it waits for every
+      // partition's batch of the previous one) goes out while this partition plans its commit.
+      // The plan still runs before this partition's next batch: the queue keeps the order.
+      this.queue
+        .run(async () => {
+          await this.commitIfDue();
+          this.schedule();
+        })
+        .catch((error: unknown) => this.fail(error));
       const last = result.taken > 0 ? records[result.taken - 1] : undefined;
       return {
         kind: 'processed',

@@ -9,7 +9,9 @@
  *                                        the state expects, the next dedup segment number
  *   [p, "barrier"]                       value {v, nonce}: written by a new owner after fencing; a
  *                                        restore reads until it sees its own nonce
- *   [p, "class", classId]                value {v, clock, totals, cells, errors}: the class's core
+ *   [p, "class", classId]                value {v, clock, totals, cells, errors, bursts?}: the class's
+ *                                        core; bursts: [target, clock - heldAt] of the bursts that
+ *                                        may continue (error-burst.ts), absent when none
  *   [p, "student", classId, userId]      value: one student, a positional array (student-codec.ts)
  *   [p, "window", classId, bucketStart]  value {v, entries}: the class's execution results of one
  *                                        5-second bucket of event time, [time, failed, duration]
@@ -45,6 +47,8 @@ export interface ClassCoreValue {
   totalErrors: number;
   cells: [string, CellCounters][];
   errors: [string, ErrorCounter][];
+  /** Error bursts: [target, clock - the event time the condition last held]; absent when none (or written before bursts existed). */
+  bursts?: [string, number][];
 }
 
 /** A changelog record as read back, by kind; `value` is null for a tombstone. */
@@ -100,13 +104,14 @@ export function classRecord(partition: number, state: ClassState): ChangelogReco
       cell.studentsErroring,
     ]);
   }
-  const value = {
+  const value: Omit<ClassCoreValue, 'cells' | 'clock'> & { clock: number | null; cells: CellTuple[] } = {
     clock: orNull(state.clock),
     totalExecutions: state.totalExecutions,
     totalErrors: state.totalErrors,
     cells,
     errors: [...state.errorCounts],
   };
+  if (state.bursts.heldAt.size > 0) value.bursts = state.bursts.toTuples(state.clock);
   return { key: changelogKeys.class(partition, state.classId), value: encode(value) };
 }
 

@@ -69,6 +69,7 @@ export class PartitionState {
       const state = this.classes.get(classId);
       if (!state) continue;
       state.window.expire(state.clock);
+      state.bursts.expire(state.clock);
       records.push(classRecord(p, state));
       for (const userId of state.changedStudents) {
         const student = state.students.get(userId);
@@ -137,6 +138,7 @@ export class PartitionStateBuilder {
       classState.totalErrors = core.totalErrors;
       for (const [key, cell] of core.cells) classState.cells.set(key, cell);
       for (const [name, counter] of core.errors) classState.errorCounts.set(name, counter);
+      classState.bursts.load(core.bursts ?? [], core.clock);
       for (const value of this.students.get(classId)?.values() ?? []) {
         classState.students.set(value.userId, toStudent(value));
       }

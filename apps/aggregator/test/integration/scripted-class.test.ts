@@ -2,6 +2,8 @@ import type { ClassAggregate, StudentStatus } from '@cellstream/schemas';
 import { eventually } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertId } from '../../src/rules/alerts.js';
+import { cellKey } from '../../src/rules/class-event.js';
+import { errorBurstAlertId } from '../../src/rules/error-burst.js';
 import { type RunningAggregator, startAggregator } from '../../src/start.js';
 import { learningEvent, MINUTE, SECOND, T0 } from '../support/events.js';
 import { quietLogger } from '../support/fakes.js';
@@ -52,6 +54,17 @@ describe('aggregator: a scripted class, end to end', () => {
   });
   const tooLate = learningEvent('cell_execution_error', 10 * SECOND, { userId: 'dave', classId: 'c1' });
   const otherClass = learningEvent('cell_execution_complete', 0, { userId: 'erin', classId: 'c2' });
+  // Class c3: five students fail on cell-b within 40 s (ERROR_BURST_MIN_STUDENTS is 5), a sixth
+  // a little later: one error_burst alert, raised at the fifth failure.
+  const burst = [10, 20, 30, 40, 50, 55].map((s, i) =>
+    learningEvent('cell_execution_error', s * SECOND, {
+      userId: `s${i + 1}`,
+      classId: 'c3',
+      cellId: 'cell-b',
+      cellIndex: 1,
+      errorName: i === 1 ? 'NameError' : 'ZeroDivisionError',
+    }),
+  );
 
   beforeAll(async () => {
     aggregator = await startAggregator(config, { logger: quietLogger() });
@@ -59,7 +72,7 @@ describe('aggregator: a scripted class, end to end', () => {
     await producer.connect();
     reader = new OutputReader(config);
     await reader.start();
-    await producer.send([...aliceErrors, ...bobRuns, help, carol, otherClass]);
+    await producer.send([...aliceErrors, ...bobRuns, help, carol, otherClass, ...burst]);
     await producer.send([aliceErrors[1] as never]); // resent by the extension: counted once
     await producer.sendRaw('c1', Buffer.from('not avro at all'));
     await producer.send([late, tooLate]);
@@ -119,6 +132,11 @@ describe('aggregator: a scripted class, end to end', () => {
     });
     expect(statuses.get('c1/bob')).toMatchObject({ status: 'active', helpRequested: true, executions: 3 });
     expect(statuses.get('c1/dave')).toMatchObject({ errors: 1, consecutiveErrors: 0 });
+    // Co-partitioned: every status is on its class's partition, the aggregate's.
+    const classPartition = new Map(reader.aggregates().map((record) => [record.key, record.partition]));
+    const placed = reader.statuses().map((record) => [record.value?.classId, record.partition]);
+    expect(placed.length).toBeGreaterThan(0);
+    for (const [classId, partition] of placed) expect(partition).toBe(classPartition.get(classId as string));
   });
 
   it('raises each alert once, with an id derived from the triggering event', async () => {
@@ -143,7 +161,44 @@ describe('aggregator: a scripted class, end to end', () => {
     });
     expect(byId.get(alertId('c1', 'alice', 'idle', late.eventId))).toMatchObject({ kind: 'idle' });
     expect(byId.get(alertId('c1', 'carol', 'idle', late.eventId))).toMatchObject({ kind: 'idle' });
-    expect(alerts.every((record) => record.key === 'c1')).toBe(true);
+    expect(alerts.filter((record) => record.value?.classId === 'c1')).toHaveLength(4);
+    expect(alerts.every((record) => record.key === record.value?.classId)).toBe(true);
+  });
+
+  it('raises one error_burst alert when five students fail on the same cell within a minute', async () => {
+    // Every c3 failure is in a committed aggregate: the alerts they raised are committed too.
+    await reader.waitForAggregates((all) => all.get('c3')?.totalErrors === burst.length);
+    const bursts = await eventually(
+      async () => {
+        const found = reader.alerts().filter((record) => record.value?.kind === 'error_burst');
+        return found.length > 0 ? found : undefined;
+      },
+      { what: 'an error_burst alert' },
+    );
+    expect(bursts).toHaveLength(1);
+    const raisedAt = T0 + 50 * SECOND;
+    expect(bursts[0]?.key).toBe('c3');
+    expect(bursts[0]?.value).toEqual({
+      alertId: errorBurstAlertId('c3', 'cell', cellKey('week1/intro.ipynb', 'cell-b') as string, raisedAt),
+      classId: 'c3',
+      userId: null,
+      kind: 'error_burst',
+      severity: 'warning',
+      message:
+        '5 students hit errors on cell 1 of week1/intro.ipynb within a minute (mostly ZeroDivisionError)',
+      raisedAt,
+      notebookPath: 'week1/intro.ipynb',
+      cellId: 'cell-b',
+      details: {
+        rule: 'same_cell',
+        students: '5',
+        minStudents: '5',
+        errorName: 'ZeroDivisionError',
+        cellIndex: '1',
+        windowStart: new Date(raisedAt - MINUTE).toISOString(),
+        windowEnd: new Date(raisedAt).toISOString(),
+      },
+    });
   });
 
   it('dead-letters the record that is not a LearningEvent, with its original bytes and the reason', async () => {
@@ -180,6 +235,6 @@ describe('aggregator: a scripted class, end to end', () => {
     expect(metrics).toMatch(/aggregator_events_total\{outcome="dead_lettered",service="aggregator"\} 1/);
     expect(metrics).toMatch(/aggregator_restore_duration_seconds_count/);
     expect(metrics).toMatch(/aggregator_consumer_lag/);
-    expect(metrics).toMatch(/aggregator_state_size\{kind="classes",service="aggregator"\} 2/);
+    expect(metrics).toMatch(/aggregator_state_size\{kind="classes",service="aggregator"\} 3/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadAggregatorConfig } from '../../src/config.js';
+import { loadAggregatorConfig, ruleSettings } from '../../src/config.js';
 import { errorCatalogue } from '../../src/errors.js';
 
 describe('configuration', () => {
@@ -36,6 +36,19 @@ describe('configuration', () => {
       /CLASS_AGGREGATES_TOPIC/,
     );
     expect(() => loadAggregatorConfig({ ALLOWED_LATENESS_MS: '400000' })).toThrow(/ALLOWED_LATENESS_MS/);
+  });
+
+  it('reads the error-burst thresholds (0 students turns the rule off) into the rule settings', () => {
+    expect(ruleSettings(loadAggregatorConfig({}))).toMatchObject({
+      errorBurstMinStudents: 5,
+      errorBurstWindowMs: 60_000,
+    });
+    const config = loadAggregatorConfig({ ERROR_BURST_MIN_STUDENTS: '0', ERROR_BURST_WINDOW_MS: '30000' });
+    expect(ruleSettings(config)).toMatchObject({ errorBurstMinStudents: 0, errorBurstWindowMs: 30_000 });
+    expect(() => loadAggregatorConfig({ ERROR_BURST_WINDOW_MS: '0' })).toThrow(/ERROR_BURST_WINDOW_MS/);
+    expect(() => loadAggregatorConfig({ ERROR_BURST_MIN_STUDENTS: '-1' })).toThrow(
+      /ERROR_BURST_MIN_STUDENTS/,
+    );
   });
 });
 

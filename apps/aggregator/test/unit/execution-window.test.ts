@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutionWindow, median, WINDOW_BUCKET_MS } from '../../src/rules/execution-window.js';
+import {
+  ExecutionWindow,
+  median,
+  WINDOW_BUCKET_MS,
+  type WindowEntry,
+} from '../../src/rules/execution-window.js';
 import { MINUTE, SECOND, T0 } from '../support/events.js';
 
 describe('ExecutionWindow (event time)', () => {
@@ -13,6 +18,33 @@ describe('ExecutionWindow (event time)', () => {
     expect(window.lastMinute(end)).toEqual({ executions: 2, errors: 1 });
     // The window slides with the class clock: a second later the entry at windowStart is out.
     expect(window.lastMinute(end + SECOND)).toEqual({ executions: 1, errors: 1 });
+  });
+
+  it('counts the minute exactly whether buckets are summed whole or scanned, also after a restore', () => {
+    const window = new ExecutionWindow();
+    const entries: WindowEntry[] = [];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const end = T0 + 5 * MINUTE;
+    for (let i = 0; i < 2_000; i++) {
+      const entry: WindowEntry = [end - Math.floor(next() * 2 * MINUTE), next() < 0.3 ? 1 : 0, null];
+      if (window.add(entry, end)) entries.push(entry);
+    }
+    const restored = new ExecutionWindow();
+    for (const [start, bucket] of window.allBuckets()) restored.loadBucket(start, [...bucket]);
+    for (let offset = -MINUTE; offset <= 0; offset += 1_234) {
+      const at = end + offset;
+      const inMinute = entries.filter(([time]) => time >= at - MINUTE && time <= at);
+      const truth = {
+        executions: inMinute.filter(([, failed]) => failed === 0).length,
+        errors: inMinute.filter(([, failed]) => failed === 1).length,
+      };
+      expect(window.lastMinute(at)).toEqual(truth);
+      expect(restored.lastMinute(at)).toEqual(truth);
+    }
   });
 
   it('places out-of-order entries by their own time', () => {

@@ -32,6 +32,11 @@ describe('PartitionTask', () => {
     const first = await task.prepareCommit(1_000);
     expect(first?.counts).toMatchObject({ aggregate: 1, status: 1 });
     expect(first?.commitOffset).toBe(1);
+    // A status is keyed classId/userId but placed by its classId: on its class's partition.
+    expect(first?.records.find((record) => record.topic === settings.topics.statuses)).toMatchObject({
+      key: 'class-1/alice',
+      partitionKey: 'class-1',
+    });
 
     await task.process(inputRecords([learningEvent('cell_execution_complete', SECOND)], 1), 2, 1_100);
     expect(task.commitDueAt()).toBe(1_250);

@@ -195,4 +195,28 @@ describe('memoizedDefaultPartitioner', () => {
       4,
     );
   });
+
+  it('hashes the partitionKey instead of the key when there is one (a status goes to its class partition)', () => {
+    const memoized = memoizedDefaultPartitioner();
+    const plain = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({
+      partitionId,
+      leader: 1,
+      partitionErrorCode: 0,
+      replicas: [1],
+      isr: [1],
+    }));
+    const spread = new Set<number>();
+    for (let n = 0; n < 50; n++) {
+      const classId = `class-${n}`;
+      const ofClass = plain({ topic: 't', partitionMetadata, message: { key: classId, value: 'v' } });
+      for (let s = 0; s < 20; s++) {
+        const message = { key: `${classId}/student-${s}`, value: 'v', partitionKey: classId };
+        expect(memoized({ topic: 't', partitionMetadata, message })).toBe(ofClass);
+        spread.add(plain({ topic: 't', partitionMetadata, message: { key: message.key, value: 'v' } }));
+      }
+    }
+    // Without the partitionKey the same keys would spread over every partition.
+    expect(spread.size).toBe(6);
+  });
 });
