@@ -25,7 +25,13 @@ export {
 export { Random } from './random.js';
 export { BatchSender, senderDefaults, type TokenSource } from './sender.js';
 export { checkSequence, type SequenceProblem } from './sequence.js';
-export { runSimulation, type SimulationOptions, type SimulationRun, startSimulation } from './simulator.js';
+export {
+  runSimulation,
+  type SimulationOptions,
+  type SimulationProgress,
+  type SimulationRun,
+  startSimulation,
+} from './simulator.js';
 export { RunStats } from './stats.js';
 export { type Step, StudentModel, type StudentOptions } from './student.js';
 export { formatSummary, type SimulationSummary } from './summary.js';

@@ -23,6 +23,7 @@ notebook, posting their events to ingest as the JupyterLab extension does.
   --stuck-share X         share of students who get stuck on a hard cell (default 0.1)
   --error-rate X          chance an ordinary cell fails (default 0.08)
   --max-in-flight N       requests to ingest in flight at once (default 64)
+  --flush-interval MS     a student's buffer is posted once its oldest event is this old (default 1000)
   --json                  print the summary as JSON on stdout
   --help                  this text
 
@@ -48,6 +49,7 @@ const schema = z.object({
   'stuck-share': finite('--stuck-share').min(0).max(1).optional(),
   'error-rate': finite('--error-rate').min(0).max(1).optional(),
   'max-in-flight': finite('--max-in-flight').int().min(1).max(10_000).optional(),
+  'flush-interval': finite('--flush-interval').int().min(0).max(600_000).optional(),
   json: z.boolean().default(false),
   help: z.boolean().default(false),
 });
@@ -84,6 +86,7 @@ export function parseCliOptions(
         'stuck-share': { type: 'string' },
         'error-rate': { type: 'string' },
         'max-in-flight': { type: 'string' },
+        'flush-interval': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -118,6 +121,7 @@ export function parseCliOptions(
       demo: flags.demo,
       behaviour,
       ...(flags['max-in-flight'] === undefined ? {} : { maxInFlight: flags['max-in-flight'] }),
+      ...(flags['flush-interval'] === undefined ? {} : { flushIntervalMs: flags['flush-interval'] }),
     },
   };
 }

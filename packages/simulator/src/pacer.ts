@@ -64,7 +64,8 @@ export interface Emitted {
  */
 export class Pacer {
   private readonly heap = new MinHeap<Slot>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
-  private readonly bucket: TokenBucket;
+  private bucket: TokenBucket;
+  private readonly burstSeconds: number;
   private seq = 0;
   private virtualNow = 0;
 
@@ -72,8 +73,8 @@ export class Pacer {
     private readonly students: readonly StudentModel[],
     options: PacerOptions,
   ) {
-    const burst = options.burstSeconds ?? 0.5;
-    this.bucket = new TokenBucket(options.rate, Math.max(1, options.rate * burst), options.nowMs);
+    this.burstSeconds = options.burstSeconds ?? 0.5;
+    this.bucket = this.newBucket(options.rate, options.nowMs);
     const spread = options.startSpreadMs ?? 30_000;
     students.forEach((_, index) => {
       this.heap.push({ due: options.rng.uniform(0, spread), seq: this.seq++, index });
@@ -88,6 +89,24 @@ export class Pacer {
   /** The students' clock, in virtual milliseconds since the run began. */
   get virtualMs(): number {
     return this.virtualNow;
+  }
+
+  /** The overall rate now, events per second. */
+  get rate(): number {
+    return this.bucket.ratePerSecond;
+  }
+
+  /**
+   * Changes the overall rate from `nowMs` on (the benchmark's ramp). The new bucket starts
+   * nearly empty, so a step up does not burst.
+   */
+  setRate(rate: number, nowMs: number): void {
+    if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be positive, got ${rate}`);
+    this.bucket = this.newBucket(rate, nowMs);
+  }
+
+  private newBucket(rate: number, nowMs: number): TokenBucket {
+    return new TokenBucket(rate, Math.max(1, rate * this.burstSeconds), nowMs);
   }
 
   /** The events due at `nowMs`, at most `limit` (the sender's backpressure), in order. */

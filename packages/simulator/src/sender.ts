@@ -26,6 +26,11 @@ export interface SenderOptions {
   maxInFlight?: number;
   retry?: Pick<RetryOptions, 'attempts' | 'initialDelayMs' | 'maxDelayMs'>;
   now?: () => number;
+  /**
+   * Told of each request just before it is posted (retries included), with the time: lets a
+   * benchmark tell the client's own buffering from the platform's latency.
+   */
+  onPost?: (events: readonly SimEvent[], atMs: number) => void;
   /** Told of each batch given up, for the log. */
   onGiveUp?: (error: SimulatorError, events: number) => void;
 }
@@ -61,7 +66,9 @@ export class BatchSender {
   private readonly running = new Set<Promise<void>>();
   private readonly stopper = new AbortController();
   private readonly waiters: (() => void)[] = [];
-  private readonly settings: Required<Omit<SenderOptions, 'client' | 'stats' | 'onGiveUp' | 'now'>>;
+  private readonly settings: Required<
+    Omit<SenderOptions, 'client' | 'stats' | 'onGiveUp' | 'onPost' | 'now'>
+  >;
   private readonly now: () => number;
   private buffered = 0;
   private inFlightEvents = 0;
@@ -174,6 +181,7 @@ export class BatchSender {
           if (signal.aborted) throw new SimulatorError('SIM_ABORTED', 'stopped before posting');
           stats.requests++;
           stats.bytesSent += encoded.bytes;
+          this.options.onPost?.(batch, started);
           const answer = await this.options.client.post(encoded, channel.tokens.token(), signal);
           stats.latency.add(this.now() - started);
           stats.accepted += answer.accepted;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BehaviourConfig, behaviourDefaults } from './behaviour.js';
+import type { SimEvent } from './events.js';
 import type { FetchLike } from './http.js';
 import { IngestClient } from './ingest-client.js';
 import { LmsClient } from './lms-client.js';
@@ -30,6 +31,12 @@ export interface SimulationOptions {
   behaviour?: Partial<BehaviourConfig>;
   /** Requests to ingest in flight at once. */
   maxInFlight?: number;
+  /** A student's buffer is posted once its oldest event is this old (the extension's 1 s). */
+  flushIntervalMs?: number;
+  /** Awaited once the roster exists, before any event is sent (a benchmark connects its dashboards). */
+  onReady?: (roster: Roster) => void | Promise<void>;
+  /** Told of each request to ingest just before it is posted, retries included. */
+  onPost?: (events: readonly SimEvent[], atMs: number) => void;
   progressIntervalMs?: number;
   /** How long the end of a run waits for the last answers before counting them failed. */
   drainTimeoutMs?: number;
@@ -37,7 +44,25 @@ export interface SimulationOptions {
   fetch?: FetchLike;
 }
 
+/** The run's counters at one moment (for progress sampled from outside). */
+export interface SimulationProgress {
+  generated: number;
+  sent: number;
+  accepted: number;
+  rejected: number;
+  failed: number;
+  retries: number;
+  /** Events buffered or in flight. */
+  backlog: number;
+  /** The rate asked for now, events per second. */
+  rate: number;
+}
+
 export interface SimulationRun {
+  /** Change the offered rate from now on (events per second); ignored until sending has begun. */
+  setRate(rate: number): void;
+  /** The counters now; all zero until sending has begun. */
+  progress(): SimulationProgress;
   /** Stop generating, end every session cleanly, send what is left, then resolve `done`. */
   stop(): void;
   /** Stop now: cancel what is in flight (counted failed, SIM_ABORTED). */
@@ -66,6 +91,7 @@ export function startSimulation(options: SimulationOptions): SimulationRun {
   });
   let sender: BatchSender | undefined;
   let aborted = false;
+  let live: { pacer: Pacer; stats: RunStats; sender: BatchSender } | undefined;
 
   const done = (async (): Promise<SimulationSummary> => {
     const startedAt = new Date();
@@ -107,6 +133,8 @@ export function startSimulation(options: SimulationOptions): SimulationRun {
         client: new IngestClient(options.ingestUrl, options.fetch),
         stats,
         maxInFlight: options.maxInFlight ?? senderDefaults.maxInFlight,
+        flushIntervalMs: options.flushIntervalMs ?? senderDefaults.flushIntervalMs,
+        ...(options.onPost ? { onPost: options.onPost } : {}),
         onGiveUp: (error, events) => {
           if (warned.has(error.code)) return;
           warned.add(error.code);
@@ -118,8 +146,11 @@ export function startSimulation(options: SimulationOptions): SimulationRun {
     );
     sender = activeSender;
     if (aborted) activeSender.abort();
+    await options.onReady?.(roster);
     const pacer = new Pacer(students, { rate: options.rate, rng: rng.fork('pacer'), nowMs: Date.now() });
-    const maxBacklog = Math.max(1_000, Math.ceil(options.rate * 10));
+    live = { pacer, stats, sender: activeSender };
+    // Ten seconds of events at the current rate (the ramp changes it).
+    const maxBacklog = () => Math.max(1_000, Math.ceil(pacer.rate * 10));
 
     log(
       `${students.length} students in ${roster.classes.length} class(es), ${options.rate} events/s, ` +
@@ -132,7 +163,7 @@ export function startSimulation(options: SimulationOptions): SimulationRun {
       allDone = resolve;
     });
     const timer = setInterval(() => {
-      const emitted = pacer.tick(Date.now(), maxBacklog - activeSender.backlog);
+      const emitted = pacer.tick(Date.now(), maxBacklog() - activeSender.backlog);
       for (const { index, event } of emitted) {
         stats.countGenerated(event.eventType);
         activeSender.enqueue(index, event);
@@ -149,7 +180,7 @@ export function startSimulation(options: SimulationOptions): SimulationRun {
       log(
         `${Math.round((now - sendingSince) / 1000)}s sent ${stats.sent} accepted ${stats.accepted} ` +
           `rejected ${stats.rejected} retries ${stats.retries} failed ${stats.failed} ` +
-          `backlog ${activeSender.backlog} rate ${rate.toFixed(1)}/s (target ${options.rate})`,
+          `backlog ${activeSender.backlog} rate ${rate.toFixed(1)}/s (target ${pacer.rate})`,
       );
     }, options.progressIntervalMs ?? 5_000);
 
@@ -191,6 +222,17 @@ export function startSimulation(options: SimulationOptions): SimulationRun {
   })();
 
   return {
+    setRate: (rate) => live?.pacer.setRate(rate, Date.now()),
+    progress: () => ({
+      generated: live?.stats.generated ?? 0,
+      sent: live?.stats.sent ?? 0,
+      accepted: live?.stats.accepted ?? 0,
+      rejected: live?.stats.rejected ?? 0,
+      failed: live?.stats.failed ?? 0,
+      retries: live?.stats.retries ?? 0,
+      backlog: live?.sender.backlog ?? 0,
+      rate: live?.pacer.rate ?? options.rate,
+    }),
     stop: () => stopRequested(),
     abort: () => {
       aborted = true;

@@ -46,6 +46,8 @@ describe('the command line', () => {
       '0.1',
       '--max-in-flight',
       '128',
+      '--flush-interval',
+      '250',
       '--json',
     ];
     const { simulation, json } = parseCliOptions(argv, {
@@ -65,6 +67,7 @@ describe('the command line', () => {
       seed: '42',
       behaviour: { stuckShare: 0.2, errorRate: 0.1 },
       maxInFlight: 128,
+      flushIntervalMs: 250,
     });
     expect(json).toBe(true);
     const explicit = parseCliOptions(['--admin-user', 'a', '--admin-password', 'b'], {

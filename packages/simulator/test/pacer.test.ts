@@ -92,6 +92,22 @@ describe('the pacer', () => {
     }
   });
 
+  it('changes its rate on the fly without a burst (the benchmark ramp)', () => {
+    const pacer = new Pacer(classroom(50), { rate: 100, rng: new Random(3), nowMs: T0 });
+    const slow = drive(pacer, 5).length;
+    pacer.setRate(400, T0 + 5_000);
+    expect(pacer.rate).toBe(400);
+    // The new bucket starts nearly empty: no half-second burst at the step.
+    expect(pacer.tick(T0 + 5_000).length).toBeLessThanOrEqual(1);
+    let fast = 0;
+    for (let now = T0 + 5_025; now <= T0 + 10_000; now += 25) fast += pacer.tick(now).length;
+    expect(slow).toBeGreaterThan(100 * 5 * 0.95);
+    expect(slow).toBeLessThanOrEqual(100 * 5 + 51);
+    expect(fast).toBeGreaterThan(400 * 5 * 0.97);
+    expect(fast).toBeLessThanOrEqual(400 * 5 + 1);
+    expect(() => pacer.setRate(0, T0)).toThrow(RangeError);
+  });
+
   it('holds back when the sender says so, and catches up only as far as the bucket holds', () => {
     const pacer = new Pacer(classroom(10), { rate: 100, rng: new Random(2), nowMs: T0, burstSeconds: 0.5 });
     expect(drive(pacer, 2, 25, () => 0)).toEqual([]);

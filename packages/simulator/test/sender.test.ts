@@ -98,6 +98,29 @@ describe('the batch sender', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('posts after its own flush interval, and tells onPost of each request with its time', async () => {
+    const { seen, client } = fakeIngest(accepted);
+    let now = 0;
+    const posts: { events: number; atMs: number }[] = [];
+    const out = new BatchSender([fixed('t')], {
+      client,
+      stats: new RunStats(),
+      now: () => now,
+      flushIntervalMs: 200,
+      onPost: (events, atMs) => posts.push({ events: events.length, atMs }),
+    });
+    out.enqueue(0, event());
+    out.enqueue(0, event());
+    now = 150;
+    out.sweep();
+    expect(posts).toEqual([]);
+    now = 200;
+    out.sweep();
+    await out.drain(1_000);
+    expect(seen).toHaveLength(1);
+    expect(posts).toEqual([{ events: 2, atMs: 200 }]);
+  });
+
   it('retries 429 and 503 after Retry-After, then counts the events accepted', async () => {
     const { seen, client } = fakeIngest((request, call) =>
       call === 1

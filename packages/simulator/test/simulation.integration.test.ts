@@ -9,7 +9,7 @@ import {
   uniqueName,
 } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSimulation, type SimulationOptions } from '../src/index.js';
+import { runSimulation, type SimulationOptions, startSimulation } from '../src/index.js';
 import type { SimulationSummary } from '../src/summary.js';
 
 // The real lms-api and ingest, each a process of its own started from its sources (as the stack
@@ -165,6 +165,45 @@ describe('the simulator against the real lms-api and ingest', () => {
     runs.push(summary);
     expect(summary.classes).toEqual(runs[0]?.classes);
     expectAllAcknowledged(summary);
+  }, 60_000);
+
+  it('waits for onReady, tells onPost of each request and follows setRate (what the benchmark uses)', async () => {
+    let readyAt = 0;
+    let firstPostAt = 0;
+    let posted = 0;
+    const run = startSimulation({
+      ...base(),
+      durationSeconds: 0,
+      rate: 20,
+      flushIntervalMs: 200,
+      onReady: async (roster) => {
+        expect(roster.students).toHaveLength(6);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        readyAt = Date.now();
+      },
+      onPost: (events, atMs) => {
+        if (firstPostAt === 0) firstPostAt = atMs;
+        posted += events.length;
+      },
+    });
+    await eventually(async () => (run.progress().accepted >= 20 ? true : undefined), {
+      what: '20 events accepted',
+    });
+    const before = run.progress();
+    expect(before.rate).toBe(20);
+    run.setRate(80);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const after = run.progress();
+    expect(after.rate).toBe(80);
+    // Three seconds at 80/s is about 240 events; at the old 20/s it would be 60.
+    expect(after.generated - before.generated).toBeGreaterThan(150);
+    run.stop();
+    const summary = await run.done;
+    runs.push(summary);
+    expect(firstPostAt).toBeGreaterThanOrEqual(readyAt);
+    expectAllAcknowledged(summary);
+    // Every event sent was told of at least once (retries tell again).
+    expect(posted).toBeGreaterThanOrEqual(summary.sent);
   }, 60_000);
 
   it('drives the demo class: PY101 students logging in with their passwords', async () => {
