@@ -259,7 +259,13 @@ describe('the instructor dashboard, live, in Chromium', () => {
     await row(4).getByRole('button').click();
     const drawer = page.getByTestId('student-drawer');
     await drawer.getByText(XSS, { exact: false }).first().waitFor();
-    expect(await drawer.locator('.timeline-error code').first().textContent()).toBe(`ValueError: ${XSS}`);
+    expect(await drawer.locator('.timeline-error .code-error code').first().textContent()).toBe(
+      `ValueError: ${XSS}`,
+    );
+    // The latest attempt's code, as text too.
+    expect(await drawer.locator('.timeline-error .code-source code').first().textContent()).toBe(
+      `print("${XSS}")`,
+    );
     expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(await page.locator('script:not([src])').count()).toBe(0);
@@ -274,9 +280,11 @@ describe('the instructor dashboard, live, in Chromium', () => {
     const drawer = page.getByTestId('student-drawer');
     await expect.poll(() => drawer.locator('.timeline-error').count(), { timeout: 20_000 }).toBe(3);
     expect(await drawer.locator('.timeline-ok').count()).toBe(1);
-    expect(await drawer.locator('.timeline-error code').first().textContent()).toBe(
+    expect(await drawer.locator('.timeline-error .code-error code').first().textContent()).toBe(
       "NameError: name 'total' is not defined",
     );
+    // The code of the latest attempt at the failing cell, once (not repeated for older attempts).
+    expect(await drawer.locator('.code-source code').allTextContents()).toEqual(['print(total)']);
     expect(await drawer.getByRole('heading', { level: 2 }).textContent()).toBe('Demo Student 2');
     // Focus is in the dialog; Escape closes it and drops ?student= from the address.
     expect(await page.evaluate(() => document.activeElement?.closest('[role="dialog"]') !== null)).toBe(true);
@@ -324,6 +332,63 @@ describe('the instructor dashboard, live, in Chromium', () => {
     expect(lines).toHaveLength(9);
     expect(lines[1]).toMatch(new RegExp(`^${STUDENT(3)},Demo Student 3,`));
     expect(lines.find((line) => line.startsWith(STUDENT(2)))).toContain(',Stuck,false,week1/intro.ipynb,4,');
+  });
+
+  it('grades a submission from the assignment view, returns it, and the student sees the grade', async () => {
+    const feedback = `Good loop. ${XSS}`;
+    const panel = page.getByTestId('assignments');
+    await panel.getByRole('button', { name: /Lists and loops/ }).click();
+    const submitted = panel.locator(`tr[data-user-id="${STUDENT(5)}"]`);
+    await submitted.waitFor();
+    expect(await submitted.getAttribute('data-submission-status')).toBe('submitted');
+    await submitted.getByRole('button', { name: /^Grade/ }).click();
+    const form = page.getByTestId('grade-form');
+    await form.getByLabel(/^Score/).fill('8');
+    await form.getByLabel('Feedback').fill(feedback);
+    await form.getByRole('button', { name: 'Save grade' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await submitted.getAttribute('data-submission-status')).toBe('graded');
+    expect(await submitted.locator('[data-col="score"]').textContent()).toBe('8 / 10');
+    expect(await submitted.locator('[data-col="feedback"]').textContent()).toBe(feedback);
+    await screenshot(page, '09-graded');
+
+    // The student sees its own grade and feedback through lms-api; another student does not.
+    const own = await login(stack.lms.url, STUDENT(5));
+    const [mine] = await getJson<{ student_id: string; score: number; feedback: string; status: string }[]>(
+      `${stack.lms.url}/api/v1/submissions?class_id=${classId}`,
+      own,
+    );
+    expect(mine).toMatchObject({ student_id: STUDENT(5), score: 8, feedback, status: 'graded' });
+    const other = await login(stack.lms.url, STUDENT(4));
+    expect(
+      await getJson<unknown[]>(`${stack.lms.url}/api/v1/submissions?class_id=${classId}`, other),
+    ).toEqual([]);
+
+    // A changed grade, then a return for another attempt.
+    await submitted.getByRole('button', { name: /^Change grade/ }).click();
+    expect(await form.getByLabel(/^Score/).inputValue()).toBe('8');
+    await form.getByLabel(/^Score/).fill('9.5');
+    await form.getByRole('button', { name: 'Save grade' }).click();
+    await expect.poll(() => submitted.locator('[data-col="score"]').textContent()).toBe('9.5 / 10');
+    await submitted.getByRole('button', { name: /^Change grade/ }).click();
+    await form.getByRole('button', { name: 'Return for another attempt' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await submitted.getAttribute('data-submission-status')).toBe('returned');
+    expect(await submitted.textContent()).toContain('Returned');
+
+    // A system message to the class.
+    const message = page.getByTestId('class-message');
+    await message.getByLabel('Title').fill('Break');
+    await message.getByLabel('Message').fill('Back in ten minutes');
+    await message.getByRole('button', { name: 'Send to every student' }).click();
+    await expect
+      .poll(() => page.getByTestId('class-message-status').textContent())
+      .toBe('Sent “Break” to the class.');
+    expect(await message.getByLabel('Title').inputValue()).toBe('');
+    await screenshot(page, '10-returned-and-message');
+    // Fold the assignment again: its rows carry data-user-id too, like the grid's.
+    await panel.getByRole('button', { name: /Lists and loops/ }).click();
+    await submitted.waitFor({ state: 'detached' });
   });
 
   it('logged no console errors and ran nothing a student wrote', async () => {

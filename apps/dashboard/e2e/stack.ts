@@ -96,6 +96,7 @@ export async function startStack(label: string): Promise<Stack> {
       CLASS_AGGREGATES_TOPIC: `${prefix}learning.class-aggregates.v1`,
       STUDENT_STATUS_TOPIC: `${prefix}learning.student-status.v1`,
       ALERTS_TOPIC: `${prefix}learning.alerts.v1`,
+      NOTIFICATIONS_TOPIC: `${prefix}learning.notifications.v1`,
     };
 
     const lms = await AppProcess.start('lms-api', ports.lms, {
@@ -105,6 +106,7 @@ export async function startStack(label: string): Promise<Stack> {
       SEED_DEMO: 'true',
       LOGIN_RATE_LIMIT: '1000',
       DASHBOARD_DIR: buildDir,
+      NOTIFICATIONS_TOPIC: topics.NOTIFICATIONS_TOPIC,
     });
     started.push(lms);
     const ingest = await AppProcess.start('ingest', ports.ingest, {
@@ -189,6 +191,8 @@ export async function startLms(
       SEED_DEMO: 'true',
       LOGIN_RATE_LIMIT: '1000',
       DASHBOARD_DIR: buildDir,
+      // Nothing here grades: no relay, so nothing touches the shared notifications topic.
+      NOTIFICATION_RELAY_ENABLED: 'false',
     });
     return {
       lms,

@@ -19,13 +19,17 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { metricsPlugin } from './http/metrics.js';
 import { openApiOptions } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
+import type { NotificationRelay } from './notifications/relay.js';
 import { adminRoutes } from './routes/admin.js';
 import { assignmentRoutes } from './routes/assignments.js';
 import { authRoutes } from './routes/auth.js';
 import { classRoutes } from './routes/classes.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
+import { extensionRoutes } from './routes/extensions.js';
+import { gradingRoutes } from './routes/grading.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestTokenRoutes } from './routes/ingest-tokens.js';
+import { messageRoutes } from './routes/messages.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { progressRoutes } from './routes/progress.js';
 import { studentRoutes } from './routes/students.js';
@@ -44,6 +48,8 @@ export interface AppDeps {
   keys?: KeyStore;
   /** Defaults to a client for INFLUX_URL / INFLUX_TOKEN. */
   influx?: InfluxDB;
+  /** The outbox relay this process runs, if any: GET /ready reports its Kafka connection. */
+  relay?: Pick<NotificationRelay, 'kafkaState'>;
 }
 
 export type LmsApp = FastifyInstance;
@@ -78,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
       url: config.INFLUX_URL,
     },
     authenticate: createAuthenticate(db, tokens),
+    relay: deps.relay,
     version,
   };
 
@@ -117,6 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
       await api.register(enrollmentRoutes, options);
       await api.register(assignmentRoutes, options);
       await api.register(submissionRoutes, options);
+      await api.register(gradingRoutes, options);
+      await api.register(extensionRoutes, options);
+      await api.register(messageRoutes, options);
       await api.register(ingestTokenRoutes, options);
       await api.register(progressRoutes, options);
       await api.register(privacyRoutes, options);

@@ -1,5 +1,9 @@
+import { topics } from '@cellstream/schemas';
 import { baseConfigSchema, loadConfig } from '@cellstream/shared';
 import { z } from 'zod';
+
+const NOTIFICATIONS_TOPIC = topics.notifications.name;
+const positiveInt = () => z.coerce.number().int().positive();
 
 const csv = (value: string) =>
   value
@@ -38,10 +42,42 @@ export const lmsConfigSchema = baseConfigSchema.extend({
     .int()
     .positive()
     .default(2 * 1024 * 1024),
+
+  /** Run the relay that publishes the notification outbox to Kafka (off: rows wait in the outbox). */
+  NOTIFICATION_RELAY_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
+  /**
+   * The notifications topic: `learning.notifications.v1`, optionally behind a prefix that also
+   * prefixes its registry subject. Tests give each file a prefix of its own.
+   */
+  NOTIFICATIONS_TOPIC: z
+    .string()
+    .default(NOTIFICATIONS_TOPIC)
+    .refine((value) => value.endsWith(NOTIFICATIONS_TOPIC), {
+      message: `must be ${NOTIFICATIONS_TOPIC} or end with it (a prefix is allowed)`,
+    }),
+  /** Partitions of the notifications topic when lms-api creates it (only ever increased). */
+  TOPIC_PARTITIONS: positiveInt().default(6),
+  /** The relay looks at the outbox this often even without a PostgreSQL NOTIFY (the fallback). */
+  NOTIFICATION_POLL_INTERVAL_MS: positiveInt().default(1_000),
+  /** Outbox rows published in one Kafka request. */
+  NOTIFICATION_BATCH_SIZE: positiveInt().max(1_000).default(100),
+  /** How long one publish may wait for Kafka's acknowledgement before it is retried. */
+  NOTIFICATION_SEND_TIMEOUT_MS: positiveInt().default(5_000),
+  /** Back-off between failed publishes: full jitter from 0 up to min(max, initial * 2^attempt). */
+  NOTIFICATION_RETRY_INITIAL_MS: positiveInt().default(250),
+  NOTIFICATION_RETRY_MAX_MS: positiveInt().default(10_000),
 });
 
 export type LmsConfig = z.infer<typeof lmsConfigSchema>;
 
 export function loadLmsConfig(env: Record<string, string | undefined> = process.env): LmsConfig {
   return loadConfig(lmsConfigSchema, env);
+}
+
+/** The part of NOTIFICATIONS_TOPIC before `learning.notifications.v1`: the serde's topic prefix. */
+export function notificationsTopicPrefix(config: Pick<LmsConfig, 'NOTIFICATIONS_TOPIC'>): string {
+  return config.NOTIFICATIONS_TOPIC.slice(0, config.NOTIFICATIONS_TOPIC.length - NOTIFICATIONS_TOPIC.length);
 }

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { KeyStore } from './auth/keys.js';
 import type { TokenService } from './auth/tokens.js';
 import type { LmsConfig } from './config.js';
+import type { NotificationRelay } from './notifications/relay.js';
 
 /** What every route plugin gets: built once by `buildApp`, passed as the plugin's options. */
 export interface AppContext {
@@ -16,6 +17,8 @@ export interface AppContext {
   influx: { query: QueryApi; bucket: string; url: string };
   /** The `onRequest` hook of authenticated routes. */
   authenticate: (request: FastifyRequest) => Promise<void>;
+  /** The notification relay of this process, when it runs one (reported by GET /ready). */
+  relay?: Pick<NotificationRelay, 'kafkaState'>;
   version: string;
 }
 

@@ -30,6 +30,11 @@ export const errorCatalogue = {
     status: 409,
     description: 'The resource already exists (a duplicate class_code, username or submission).',
   },
+  LMS_SUBMISSION_STATE: {
+    status: 409,
+    description:
+      'The submission is not in a state that allows this (returning one that is already returned).',
+  },
   LMS_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body exceeds LMS_BODY_LIMIT.' },
   LMS_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Send `Content-Type: application/json`.' },
   LMS_REFERENCE_NOT_FOUND: {
@@ -39,6 +44,10 @@ export const errorCatalogue = {
   LMS_NOT_ENROLLED: {
     status: 422,
     description: 'The student is not enrolled in the class the request refers to.',
+  },
+  LMS_SCORE_OUT_OF_RANGE: {
+    status: 422,
+    description: "The score is below 0 or above the assignment's max_score.",
   },
   AUTH_RATE_LIMITED: { status: 429, description: 'Too many login attempts; wait for `Retry-After` seconds.' },
   LMS_INTERNAL: { status: 500, description: 'An unexpected error; the log has its details.' },

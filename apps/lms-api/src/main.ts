@@ -3,6 +3,7 @@ import { createLogger, createMetricsRegistry } from '@cellstream/shared';
 import { buildApp } from './app.js';
 import { ensureAdmin } from './bootstrap.js';
 import { loadLmsConfig } from './config.js';
+import { createNotificationRelay } from './notifications/create-relay.js';
 import { applyRetention } from './queries/privacy.js';
 import { seedDemo } from './seed.js';
 
@@ -22,7 +23,14 @@ async function main(): Promise<void> {
     logger.info({ classId: demo.classId, students: demo.students.length }, 'demo data seeded');
   }
 
-  const app = await buildApp({ db, config, logger, metrics: createMetricsRegistry('lms-api') });
+  // Publishes grades and system messages from the outbox to Kafka; it retries in the background,
+  // so lms-api starts (and answers) while Kafka is down.
+  const metrics = createMetricsRegistry('lms-api');
+  const relay = config.NOTIFICATION_RELAY_ENABLED
+    ? createNotificationRelay(config, db, logger, metrics)
+    : undefined;
+  relay?.start();
+  const app = await buildApp({ db, config, logger, relay, metrics });
   const retention = setInterval(() => {
     applyRetention(db)
       .then((results) => {
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
     deadline.unref();
     try {
       await app.close();
+      await relay?.close();
       await close();
       logger.info('stopped');
     } catch (error) {

@@ -2,7 +2,7 @@ import { createDb, type Database, runMigrations } from '@cellstream/db';
 import { createTestDatabase, testEnv } from '@cellstream/testkit';
 import type { InfluxDB } from '@influxdata/influxdb-client';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type LmsApp } from '../src/app.js';
+import { type AppDeps, buildApp, type LmsApp } from '../src/app.js';
 import { KeyStore } from '../src/auth/keys.js';
 import { ensureAdmin } from '../src/bootstrap.js';
 import { type LmsConfig, loadLmsConfig } from '../src/config.js';
@@ -42,7 +42,7 @@ export interface Client {
 export async function createTestApp(
   label: string,
   env: Record<string, string> = {},
-  deps: { influx?: InfluxDB } = {},
+  deps: { influx?: InfluxDB; relay?: AppDeps['relay'] } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(label);
   await runMigrations(database.url);

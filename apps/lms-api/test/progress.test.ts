@@ -2,6 +2,7 @@ import { cellExecutions, cells, notebooks, students } from '@cellstream/db';
 import { createTestBucket, eventually, type TestBucket, testEnv } from '@cellstream/testkit';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TIMELINE_CODE_MAX_CHARS } from '../src/queries/progress.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
 
 const MINUTE = 60_000;
@@ -177,6 +178,8 @@ describe('progress reads', () => {
       notebookPath: 'loops.ipynb',
       cellId: 'l1',
       executionCount: 1,
+      code: 'x = 1',
+      codeTruncated: false,
       hasError: true,
       errorName: 'NameError',
       errorMessage: "name 'y' is not defined",
@@ -195,6 +198,31 @@ describe('progress reads', () => {
       .as(alice.token)
       .get(`/api/v1/classes/${classId}/students/amy/timeline?cursor=garbage`);
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('carries code in the timeline, cut to a bound, null when not stored', async () => {
+    await t.db.insert(students).values({ userId: 'zed' }).onConflictDoNothing();
+    const long = `print(1)\n${'#'.repeat(TIMELINE_CODE_MAX_CHARS)}`;
+    const base = {
+      eventType: 'cell_execution_error',
+      userId: 'zed',
+      classId: String(classId),
+      cellId: 'z1',
+      hasError: true,
+      errorName: 'SyntaxError',
+    };
+    await t.db.insert(cellExecutions).values([
+      { ...base, eventId: 'z-long', code: long, eventTime: new Date(now - 2 * MINUTE) },
+      { ...base, eventId: 'z-none', code: null, eventTime: new Date(now - MINUTE) },
+    ]);
+    const response = await t.as(alice.token).get(`/api/v1/classes/${classId}/students/zed/timeline`);
+    expect(response.statusCode).toBe(200);
+    const [none, cut] = response.json<{
+      items: { eventId: string; code: string | null; codeTruncated: boolean }[];
+    }>().items;
+    expect(none).toMatchObject({ eventId: 'z-none', code: null, codeTruncated: false });
+    expect(cut).toMatchObject({ eventId: 'z-long', codeTruncated: true });
+    expect(cut?.code).toBe(long.slice(0, TIMELINE_CODE_MAX_CHARS));
   });
 
   it("lets a student read its own timeline, never another's (403); 404 for an unknown student", async () => {

@@ -169,6 +169,11 @@ export const assignmentSubmissions = pgTable(
     status: submissionStatus('status').notNull().default('submitted'),
     score: doublePrecision('score'),
     feedback: text('feedback'),
+    /** When the score or feedback was last set, and by whom (null until graded). */
+    gradedAt: timestamp('graded_at', { withTimezone: true }),
+    gradedBy: integer('graded_by').references(() => users.id, { onDelete: 'set null' }),
+    /** When an instructor last returned it for another attempt. */
+    returnedAt: timestamp('returned_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -176,6 +181,56 @@ export const assignmentSubmissions = pgTable(
     unique('assignment_submissions_assignment_student_key').on(table.assignmentId, table.studentId),
     index('assignment_submissions_student_idx').on(table.studentId),
   ],
+);
+
+/**
+ * A later due date for one student on one assignment. Lateness is judged against it instead of
+ * the assignment's `due_at`.
+ */
+export const assignmentExtensions = pgTable(
+  'assignment_extensions',
+  {
+    id: serial('id').primaryKey(),
+    assignmentId: integer('assignment_id')
+      .notNull()
+      .references(() => classAssignments.id, { onDelete: 'cascade' }),
+    studentId: integer('student_id')
+      .notNull()
+      .references(() => students.id, { onDelete: 'cascade' }),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    reason: text('reason').notNull().default(''),
+    grantedBy: integer('granted_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    unique('assignment_extensions_assignment_student_key').on(table.assignmentId, table.studentId),
+    index('assignment_extensions_student_idx').on(table.studentId),
+  ],
+);
+
+/**
+ * The transactional outbox of `learning.notifications.v1`: lms-api writes a row in the same
+ * transaction as the grade, return or system message it announces, and its relay publishes
+ * unsent rows to Kafka and stamps `sent_at`. A row is never deleted before it is sent.
+ */
+export const notificationOutbox = pgTable(
+  'notification_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The Notification's `notificationId` (a UUID); consumers deduplicate on it. */
+    notificationId: text('notification_id').notNull().unique(),
+    /** The record's key: the classId. */
+    key: text('key').notNull(),
+    /** The Notification record as JSON (`createdAt` in epoch milliseconds), encoded to Avro when sent. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** Failed publish attempts, and the last failure, for operators. */
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  // The relay only ever reads unsent rows in id order: a partial index keeps that cheap forever.
+  (table) => [index('notification_outbox_unsent_idx').on(table.id).where(sql`${table.sentAt} IS NULL`)],
 );
 
 /** Long-lived tokens for ingest only (JupyterHub-style provisioning); revocable by jti. */
@@ -345,6 +400,10 @@ export type NewClassAssignment = typeof classAssignments.$inferInsert;
 export type AssignmentSubmission = typeof assignmentSubmissions.$inferSelect;
 export type NewAssignmentSubmission = typeof assignmentSubmissions.$inferInsert;
 export type SubmissionStatus = (typeof submissionStatus.enumValues)[number];
+export type AssignmentExtension = typeof assignmentExtensions.$inferSelect;
+export type NewAssignmentExtension = typeof assignmentExtensions.$inferInsert;
+export type NotificationOutboxRow = typeof notificationOutbox.$inferSelect;
+export type NewNotificationOutboxRow = typeof notificationOutbox.$inferInsert;
 export type IngestToken = typeof ingestTokens.$inferSelect;
 export type NewIngestToken = typeof ingestTokens.$inferInsert;
 export type AuditEntry = typeof auditLog.$inferSelect;

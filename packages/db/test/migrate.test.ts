@@ -30,6 +30,7 @@ describe('migrations', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
     );
     expect(tables.rows.map((row) => row.table_name)).toEqual([
+      'assignment_extensions',
       'assignment_submissions',
       'audit_log',
       'cell_executions',
@@ -39,6 +40,7 @@ describe('migrations', () => {
       'ingest_tokens',
       'notebook_accesses',
       'notebooks',
+      'notification_outbox',
       'sessions',
       'signing_keys',
       'student_classes',
@@ -70,6 +72,8 @@ describe('migrations', () => {
         'assignment_submissions(assignment_id,student_id)',
         'signing_keys(kid)',
         'ingest_tokens(jti)',
+        'assignment_extensions(assignment_id,student_id)',
+        'notification_outbox(notification_id)',
       ]),
     );
   });

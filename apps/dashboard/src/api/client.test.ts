@@ -103,4 +103,27 @@ describe('ApiClient', () => {
     expect(calls[0]?.url.pathname).toBe('/api/v1/classes/7/students/a%2Fb%3Fc/timeline');
     expect(calls[0]?.url.searchParams.get('cursor')).toBe('x y');
   });
+
+  it('grades with PUT, returns and messages with POST, and surfaces a refused score', async () => {
+    const { api, calls } = client((url, init) =>
+      url.pathname.endsWith('/grade') && JSON.parse(String(init.body)).score > 10
+        ? json({ code: 'LMS_SCORE_OUT_OF_RANGE', message: 'score 11 is outside 0..10' }, 422)
+        : json({ id: 7 }),
+    );
+    await api.grade(7, { score: 8, feedback: 'Good' });
+    await api.returnSubmission(7, null);
+    await api.sendMessage('3', { title: 'Break', message: 'Back at 11' });
+    expect(calls.map((call) => `${call.init.method} ${call.url.pathname}`)).toEqual([
+      'PUT /api/v1/submissions/7/grade',
+      'POST /api/v1/submissions/7/return',
+      'POST /api/v1/classes/3/messages',
+    ]);
+    expect(calls.map((call) => JSON.parse(String(call.init.body)))).toEqual([
+      { score: 8, feedback: 'Good' },
+      {},
+      { title: 'Break', message: 'Back at 11' },
+    ]);
+    const refused = await api.grade(7, { score: 11, feedback: null }).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: 'LMS_SCORE_OUT_OF_RANGE', status: 422 });
+  });
 });

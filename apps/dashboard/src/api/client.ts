@@ -4,6 +4,7 @@ import type {
   AssignmentDto,
   ClassDto,
   LoginAnswer,
+  MessageAnswer,
   StudentProgress,
   SubmissionDto,
   TimelinePage,
@@ -80,6 +81,27 @@ export class ApiClient {
     return this.list<SubmissionDto>('/api/v1/submissions', { class_id: classId }, LIST_PAGE);
   }
 
+  /** Gives or changes a grade; lms-api notifies the student. */
+  async grade(
+    submissionId: number,
+    grade: { score: number; feedback: string | null },
+  ): Promise<SubmissionDto> {
+    const path = `/api/v1/submissions/${submissionId}/grade`;
+    return (await this.request<SubmissionDto>('PUT', path, grade)).body;
+  }
+
+  /** Returns a submission for another attempt; lms-api notifies the student. */
+  async returnSubmission(submissionId: number, feedback: string | null): Promise<SubmissionDto> {
+    const path = `/api/v1/submissions/${submissionId}/return`;
+    return (await this.request<SubmissionDto>('POST', path, feedback === null ? {} : { feedback })).body;
+  }
+
+  /** A system message to every student of the class. */
+  async sendMessage(classId: string, message: { title: string; message: string }): Promise<MessageAnswer> {
+    const path = `/api/v1/classes/${encodeURIComponent(classId)}/messages`;
+    return (await this.request<MessageAnswer>('POST', path, message)).body;
+  }
+
   /** A list endpoint read to the end (`skip`/`limit`, total in `X-Total-Count`). */
   private async list<T>(path: string, filters: Record<string, string>, limit: number): Promise<T[]> {
     const all: T[] = [];
@@ -95,7 +117,7 @@ export class ApiClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
     authenticated = true,

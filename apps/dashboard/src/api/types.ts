@@ -44,8 +44,9 @@ export interface TimelineItem {
   errorName: string | null;
   errorMessage: string | null;
   durationMs: number | null;
-  /** Not answered by lms-api today; shown when a later version adds it. */
-  code?: string | null;
+  /** The cell's source as run, cut to 8192 characters; null when the class does not store code. */
+  code: string | null;
+  codeTruncated: boolean;
 }
 
 export interface TimelinePage {
@@ -83,6 +84,23 @@ export interface SubmissionDto {
   class_id: number;
   student_id: string;
   submitted_at: string;
+  updated_at: string;
   status: 'submitted' | 'graded' | 'returned';
   score: number | null;
+  max_score: number | null;
+  feedback: string | null;
+  graded_at: string | null;
+  returned_at: string | null;
+  /** The effective due date: the student's extension if any, else the assignment's. */
+  due_at: string | null;
+  extended: boolean;
+  late: boolean;
+}
+
+export interface MessageAnswer {
+  notification_id: string;
+  class_id: number;
+  title: string;
+  message: string;
+  created_at: string;
 }

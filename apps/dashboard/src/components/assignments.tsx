@@ -1,13 +1,18 @@
 import { useState } from 'preact/hooks';
+import type { ApiClient } from '../api/client';
 import type { AssignmentDto, SubmissionDto } from '../api/types';
 import type { RosterEntry } from '../state/students';
+import { GradeForm } from './grade-form';
 import { Icon } from './icon';
 
 interface Props {
+  api: ApiClient;
   assignments: readonly AssignmentDto[] | null;
   submissions: readonly SubmissionDto[];
   roster: readonly RosterEntry[];
   error: string | null;
+  /** A submission graded or returned here, as lms-api answered it. */
+  onSubmissionChanged: (submission: SubmissionDto) => void;
 }
 
 const statusText: Record<SubmissionDto['status'], string> = {
@@ -16,9 +21,10 @@ const statusText: Record<SubmissionDto['status'], string> = {
   returned: 'Returned',
 };
 
-/** The class's assignments with who has submitted, from lms-api. */
-export function Assignments({ assignments, submissions, roster, error }: Props) {
+/** The class's assignments with who has submitted, from lms-api; each submission can be graded here. */
+export function Assignments({ api, assignments, submissions, roster, error, onSubmissionChanged }: Props) {
   const [open, setOpen] = useState<number | null>(null);
+  const [grading, setGrading] = useState<number | null>(null);
   return (
     <section class="panel" aria-labelledby="assignments-title" data-testid="assignments">
       <h2 id="assignments-title">Assignments</h2>
@@ -60,23 +66,38 @@ export function Assignments({ assignments, submissions, roster, error }: Props) 
                       <th scope="col">Student</th>
                       <th scope="col">Submission</th>
                       <th scope="col">Score</th>
+                      <th scope="col">Feedback</th>
+                      <th scope="col">
+                        <span class="sr-only">Actions</span>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
                     {roster.map((student) => {
                       const submission = byStudent.get(student.userId);
-                      return (
+                      const name = student.displayName || student.userId;
+                      const formOpen = submission !== undefined && grading === submission.id;
+                      return [
                         <tr
                           key={student.userId}
                           data-user-id={student.userId}
                           data-submitted={submission ? 'true' : 'false'}
+                          data-submission-status={submission?.status}
+                          data-late={submission ? String(submission.late) : undefined}
                         >
-                          <td>{student.displayName || student.userId}</td>
+                          <td>{name}</td>
                           <td>
                             {submission ? (
                               <>
                                 <Icon name="check" /> {statusText[submission.status]}{' '}
                                 {new Date(submission.submitted_at).toLocaleString()}
+                                {submission.late && (
+                                  <span class="late-badge" data-testid="late-badge">
+                                    {' '}
+                                    <Icon name="warning" /> Late
+                                  </span>
+                                )}
+                                {submission.extended && <span class="muted"> (extended)</span>}
                               </>
                             ) : (
                               <>
@@ -84,7 +105,7 @@ export function Assignments({ assignments, submissions, roster, error }: Props) 
                               </>
                             )}
                           </td>
-                          <td>
+                          <td data-col="score">
                             {submission?.score ?? '—'}
                             {submission?.score !== null &&
                             submission?.score !== undefined &&
@@ -92,8 +113,41 @@ export function Assignments({ assignments, submissions, roster, error }: Props) 
                               ? ` / ${assignment.max_score}`
                               : ''}
                           </td>
-                        </tr>
-                      );
+                          <td data-col="feedback" class="feedback-cell">
+                            {submission?.feedback ?? ''}
+                          </td>
+                          <td>
+                            {submission && (
+                              <button
+                                type="button"
+                                class="link-button"
+                                aria-expanded={formOpen}
+                                onClick={() => setGrading(formOpen ? null : submission.id)}
+                              >
+                                {submission.status === 'submitted' ? 'Grade' : 'Change grade'}
+                                <span class="sr-only"> {name}</span>
+                              </button>
+                            )}
+                          </td>
+                        </tr>,
+                        formOpen && submission ? (
+                          <tr key={`${student.userId}-grade`} class="grade-row">
+                            <td colSpan={5}>
+                              <GradeForm
+                                api={api}
+                                assignment={assignment}
+                                submission={submission}
+                                studentName={name}
+                                onSaved={(saved) => {
+                                  onSubmissionChanged(saved);
+                                  setGrading(null);
+                                }}
+                                onCancel={() => setGrading(null)}
+                              />
+                            </td>
+                          </tr>
+                        ) : null,
+                      ];
                     })}
                   </tbody>
                 </table>

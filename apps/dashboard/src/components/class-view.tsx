@@ -17,6 +17,7 @@ import { ActivityChart } from './activity-chart';
 import { AlertFeed } from './alert-feed';
 import { Assignments } from './assignments';
 import { AttentionNotice } from './attention-notice';
+import { ClassMessage } from './class-message';
 import { ConnectionBadge } from './connection-badge';
 import { ErrorGroups } from './error-groups';
 import { GridToolbar } from './grid-toolbar';
@@ -184,11 +185,14 @@ export function ClassView(props: Props) {
         <AlertFeed alerts={live.state.alerts} names={names} onOpenStudent={onOpenStudent} />
       </div>
       <Assignments
+        api={api}
         assignments={data.assignments}
         submissions={data.submissions}
         roster={data.roster ?? []}
         error={data.errors.assignments ?? null}
+        onSubmissionChanged={data.replaceSubmission}
       />
+      <ClassMessage api={api} classId={classId} />
 
       {selected && (
         <StudentDrawer

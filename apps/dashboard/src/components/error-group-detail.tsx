@@ -99,7 +99,7 @@ export function ErrorGroupDetail({ api, classId, group, onOpenStudent }: Props) 
 function AttemptBody({ item }: { item: TimelineItem }) {
   return (
     <div class="attempt-body">
-      {item.code ? <CodeBlock label="Code" text={item.code} /> : null}
+      {item.code ? <CodeBlock label="Code" text={item.code} tone="source" /> : null}
       {item.hasError ? (
         <CodeBlock
           label="Error"

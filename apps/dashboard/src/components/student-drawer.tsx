@@ -4,6 +4,7 @@ import type { TimelineItem } from '../api/types';
 import type { CellProgress } from '../realtime/messages';
 import { cellLabel, clockTime, notebookName, relativeTime } from '../state/format';
 import type { StudentRow } from '../state/students';
+import { latestErroringAttempts } from '../state/timeline';
 import { CodeBlock } from './code-block';
 import { Icon } from './icon';
 import { HelpBadge, StatusBadge } from './status-badge';
@@ -95,6 +96,9 @@ export function StudentDrawer({ api, classId, row, perCell, now, onClose }: Prop
       .catch((error: Error) => setTimeline({ state: 'failed', message: error.message }));
   };
 
+  const latestAttempts =
+    timeline.state === 'ready' ? latestErroringAttempts(timeline.items) : new Set<string>();
+
   const cellIndexOf = (item: TimelineItem) =>
     perCell.find((cell) => cell.cellId === item.cellId && cell.notebookPath === item.notebookPath)
       ?.cellIndex ?? null;
@@ -170,7 +174,17 @@ export function StudentDrawer({ api, classId, row, perCell, now, onClose }: Prop
                     {item.durationMs === null ? '' : ` · ${Math.round(item.durationMs)} ms`}
                   </span>
                 </div>
-                {item.code ? <CodeBlock label="Code" text={item.code} /> : null}
+                {item.code !== null && latestAttempts.has(item.eventId) ? (
+                  <CodeBlock
+                    label={
+                      item.codeTruncated
+                        ? 'Code of the latest attempt (cut short)'
+                        : 'Code of the latest attempt'
+                    }
+                    text={item.code}
+                    tone="source"
+                  />
+                ) : null}
                 {item.hasError && (
                   <CodeBlock
                     label="Error"

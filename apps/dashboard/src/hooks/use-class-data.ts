@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
 import type { AssignmentDto, ClassDto, SubmissionDto } from '../api/types';
 import type { RosterEntry } from '../state/students';
@@ -11,10 +11,15 @@ export interface ClassData {
   errors: { class?: string | undefined; roster?: string | undefined; assignments?: string | undefined };
 }
 
+export interface ClassDataApi extends ClassData {
+  /** Puts a submission lms-api answered (after grading) in place of the one loaded. */
+  replaceSubmission(submission: SubmissionDto): void;
+}
+
 const ASSIGNMENTS_REFRESH_MS = 30_000;
 
 /** What lms-api knows about a class, loaded once when the class opens. */
-export function useClassData(api: ApiClient, classId: string): ClassData {
+export function useClassData(api: ApiClient, classId: string): ClassDataApi {
   const [data, setData] = useState<ClassData>({
     info: null,
     roster: null,
@@ -74,5 +79,14 @@ export function useClassData(api: ApiClient, classId: string): ClassData {
     };
   }, [api, classId]);
 
-  return data;
+  const replaceSubmission = useCallback((submission: SubmissionDto) => {
+    setData((current) => ({
+      ...current,
+      submissions: current.submissions.some((item) => item.id === submission.id)
+        ? current.submissions.map((item) => (item.id === submission.id ? submission : item))
+        : [...current.submissions, submission],
+    }));
+  }, []);
+
+  return { ...data, replaceSubmission };
 }

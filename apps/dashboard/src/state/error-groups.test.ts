@@ -50,6 +50,8 @@ describe('latestAttempt', () => {
     notebookPath: 'week1/intro.ipynb',
     cellId: 'cell-3',
     executionCount: 1,
+    code: 'print(x)',
+    codeTruncated: false,
     hasError: true,
     errorName: 'NameError',
     errorMessage: "name 'x' is not defined",

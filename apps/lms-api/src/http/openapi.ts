@@ -19,7 +19,7 @@ export function openApiOptions(version: string): SwaggerOptions {
         version,
         description: [
           'Identity (tokens verified by ingest and realtime through `/.well-known/jwks.json`), classes,',
-          'enrollments, assignments, submissions and the progress reads of the dashboard.',
+          'enrollments, assignments, submissions, grading and the progress reads of the dashboard.',
           'Lists take `skip` and `limit` and answer the total in the `X-Total-Count` header.',
           '',
           'Every error answers `{code, message}` (and `details` for validation) with one of these codes:',
@@ -36,6 +36,11 @@ export function openApiOptions(version: string): SwaggerOptions {
         { name: 'classes', description: 'Classes and enrollments' },
         { name: 'assignments', description: 'Assignments of a class' },
         { name: 'submissions', description: 'Submissions for assignments' },
+        {
+          name: 'grading',
+          description:
+            'Grades, returns, extensions of due dates and system messages; each grade, return and message is also published to learning.notifications.v1',
+        },
         { name: 'progress', description: 'Progress reads for the dashboard' },
         { name: 'privacy', description: 'Export and deletion of a student’s data' },
         { name: 'operations', description: 'Health, readiness, metrics' },

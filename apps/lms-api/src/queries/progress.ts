@@ -99,11 +99,21 @@ export interface TimelineEntry {
   notebookPath: string | null;
   cellId: string | null;
   executionCount: number | null;
+  /** The cell's source as run, cut to TIMELINE_CODE_MAX_CHARS (null when the class does not store code). */
+  code: string | null;
+  /** Whether `code` was cut. */
+  codeTruncated: boolean;
   hasError: boolean;
   errorName: string | null;
   errorMessage: string | null;
   durationMs: number | null;
 }
+
+/**
+ * Code is up to 64 KiB per event (CONTRACT.md); a page of the timeline carries at most this many
+ * characters of each, so a page stays small whatever the students ran.
+ */
+export const TIMELINE_CODE_MAX_CHARS = 8_192;
 
 /**
  * A student's executions and errors in a class, newest first, by keyset pagination: the cursor
@@ -126,6 +136,8 @@ export async function studentTimeline(
       notebookPath: notebooks.path,
       cellId: cellExecutions.cellId,
       executionCount: cellExecutions.executionCount,
+      code: sql<string | null>`left(${cellExecutions.code}, ${TIMELINE_CODE_MAX_CHARS})`,
+      codeTruncated: sql<boolean>`coalesce(char_length(${cellExecutions.code}) > ${TIMELINE_CODE_MAX_CHARS}, false)`,
       hasError: cellExecutions.hasError,
       errorName: cellExecutions.errorName,
       errorMessage: cellExecutions.errorMessage,

@@ -9,12 +9,16 @@ const ReadySchema = Type.Object({
   dependencies: Type.Object({
     postgres: DependencyState,
     influxdb: DependencyState,
+    kafka: Type.Optional(DependencyState),
   }),
 });
 
 /**
  * `/health` answers while the process lives; `/ready` when PostgreSQL answers (InfluxDB is only
- * needed by the activity read, so it is reported but does not make lms-api unready).
+ * needed by the activity read, so it is reported but does not make lms-api unready). `kafka` is
+ * reported when this process runs the notification relay, and does not make lms-api unready
+ * either: grades and messages are stored in the outbox and published once Kafka is back, so every
+ * request still succeeds (a degraded state, not an outage).
  */
 export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx }) => {
   app.get(
@@ -41,9 +45,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     async (_request, reply) => {
       const [postgres, influxdb] = await Promise.all([postgresUp(ctx), influxUp(ctx)]);
       const ready = postgres;
+      const kafka = ctx.relay?.kafkaState();
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not_ready',
-        dependencies: { postgres: postgres ? 'up' : 'down', influxdb: influxdb ? 'up' : 'down' },
+        dependencies: {
+          postgres: postgres ? 'up' : 'down',
+          influxdb: influxdb ? 'up' : 'down',
+          ...(kafka === undefined ? {} : { kafka }),
+        },
       });
     },
   );

@@ -50,6 +50,13 @@ const TimelineSchema = Type.Object({
       notebookPath: Nullable(Type.String()),
       cellId: Nullable(Type.String()),
       executionCount: Nullable(Type.Integer()),
+      code: Nullable(
+        Type.String({
+          description:
+            "The cell's source as run, at most 8192 characters (see codeTruncated); null when the class does not store code.",
+        }),
+      ),
+      codeTruncated: Type.Boolean({ description: 'Whether `code` was cut to its first 8192 characters.' }),
       hasError: Type.Boolean(),
       errorName: Nullable(Type.String()),
       errorMessage: Nullable(Type.String()),

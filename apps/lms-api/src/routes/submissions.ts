@@ -9,6 +9,7 @@ import { conflict, forbidden, LmsError, notFound, referenceNotFound } from '../e
 import { findSubmission, listSubmissions } from '../queries/submissions.js';
 import {
   SubmissionCreateSchema,
+  type SubmissionDto,
   SubmissionListQuery,
   type SubmissionRow,
   SubmissionSchema,
@@ -16,6 +17,7 @@ import {
   toSubmissionDto,
 } from '../schemas/assignments.js';
 import { errorResponses, IdParams, Pagination, security } from '../schemas/common.js';
+import { checkScore, gradeSubmission, returnSubmission } from '../services/grading.js';
 
 /**
  * Submissions: a student submits for an assignment of a class it is enrolled in (once; then
@@ -100,14 +102,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (
           `${JSON.stringify(userId)} has already submitted for assignment ${assignment.id}: update that submission instead.`,
         );
       }
-      return reply.code(201).send(
-        toSubmissionDto({
-          submission: created,
-          classId: assignment.classId,
-          instructorId: assignment.instructorId,
-          userId,
-        }),
-      );
+      return reply.code(201).send(toSubmissionDto(await findSubmissionOr404(created.id)));
     },
   );
 
@@ -175,45 +170,79 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (
     {
       schema: {
         tags: ['submissions'],
-        summary: 'Change a submission (partial): students resubmit, instructors grade',
+        summary: 'Change a submission (partial): students resubmit (also a returned one), instructors grade',
         security,
         params: IdParams,
         body: SubmissionUpdateSchema,
-        response: { 200: SubmissionSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: SubmissionSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const row = await findSubmissionOr404(request.params.id);
+      let row = await findSubmissionOr404(request.params.id);
       const body = request.body;
       if (!canRead(principal, row)) throw forbidden(`You may not change submission ${row.submission.id}.`);
+      const grading = body.status !== undefined || body.score !== undefined || body.feedback !== undefined;
       if (principal.role === 'student') {
-        if (body.status !== undefined || body.score !== undefined || body.feedback !== undefined) {
+        if (grading) {
           throw forbidden('Students may not grade: only content and notebook_ref are theirs to change.');
         }
-        if (row.submission.status !== 'submitted') {
+        if (row.submission.status === 'graded') {
           throw forbidden('This submission has been graded; ask your instructor to return it first.');
         }
       }
+      // Refuse a bad grade before anything is written.
+      if (grading) checkStaffGrading(row, body);
       const resubmitted = body.content !== undefined || body.notebook_ref !== undefined;
       const changes = {
         ...(body.content === undefined ? {} : { content: body.content }),
         ...(body.notebook_ref === undefined ? {} : { notebookRef: body.notebook_ref }),
-        ...(body.status === undefined ? {} : { status: body.status }),
-        ...(body.score === undefined ? {} : { score: body.score }),
-        ...(body.feedback === undefined ? {} : { feedback: body.feedback }),
-        ...(resubmitted && principal.role === 'student' ? { submittedAt: new Date() } : {}),
+        // A student resubmitting a returned submission hands it in again.
+        ...(resubmitted && principal.role === 'student'
+          ? { submittedAt: new Date(), status: 'submitted' as const }
+          : {}),
       };
-      if (Object.keys(changes).length === 0) return toSubmissionDto(row);
-      const [updated] = await db
-        .update(assignmentSubmissions)
-        .set(changes)
-        .where(eq(assignmentSubmissions.id, row.submission.id))
-        .returning();
-      if (!updated) throw notFound('Submission', row.submission.id);
-      return toSubmissionDto({ ...row, submission: updated });
+      if (Object.keys(changes).length > 0) {
+        const [updated] = await db
+          .update(assignmentSubmissions)
+          .set(changes)
+          .where(eq(assignmentSubmissions.id, row.submission.id))
+          .returning();
+        if (!updated) throw notFound('Submission', row.submission.id);
+        row = await findSubmissionOr404(updated.id);
+      }
+      if (grading) row = await applyStaffGrading(row, principal, body);
+      return toSubmissionDto(row);
     },
   );
+
+  /**
+   * Status, score and feedback set through PUT go through the same grading as
+   * `PUT /submissions/{id}/grade` and `POST /submissions/{id}/return` (range check, notification).
+   */
+  async function applyStaffGrading(
+    row: SubmissionRow,
+    principal: Principal,
+    body: { status?: SubmissionDto['status']; score?: number | null; feedback?: string | null },
+  ): Promise<SubmissionRow> {
+    if (body.status === 'returned') return returnSubmission(db, row, principal, body.feedback);
+    if (body.status === 'submitted') {
+      // Taking a grade back: no notification (nothing new for the student to see).
+      await db
+        .update(assignmentSubmissions)
+        .set({
+          status: 'submitted',
+          ...(body.score === undefined ? {} : { score: body.score }),
+          ...(body.feedback === undefined ? {} : { feedback: body.feedback }),
+        })
+        .where(eq(assignmentSubmissions.id, row.submission.id));
+      return findSubmissionOr404(row.submission.id);
+    }
+    const score = body.score === undefined ? row.submission.score : body.score;
+    if (score === null)
+      throw new LmsError('LMS_VALIDATION', 'A graded submission needs a score: send `score`.');
+    return gradeSubmission(db, row, principal, { score, feedback: body.feedback });
+  }
 
   app.delete(
     '/submissions/:id',
@@ -231,7 +260,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (
       const row = await findSubmissionOr404(request.params.id);
       if (!canRead(principal, row)) throw forbidden(`You may not delete submission ${row.submission.id}.`);
       if (principal.role === 'student' && row.submission.status !== 'submitted') {
-        throw forbidden('A graded submission can only be deleted by the instructor.');
+        throw forbidden('A graded or returned submission can only be deleted by the instructor.');
       }
       await db.delete(assignmentSubmissions).where(eq(assignmentSubmissions.id, row.submission.id));
       return reply.code(204).send(null);
@@ -244,6 +273,25 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (
     return row;
   }
 };
+
+/** The checks of `applyStaffGrading`, made before the request writes anything. */
+function checkStaffGrading(
+  row: SubmissionRow,
+  body: { status?: SubmissionDto['status']; score?: number | null },
+): void {
+  if (body.status === 'returned') {
+    if (body.score !== undefined) {
+      throw new LmsError('LMS_VALIDATION', 'Return a submission without a score, or grade it instead.');
+    }
+    return;
+  }
+  const score = body.score === undefined ? row.submission.score : body.score;
+  if (score === null) {
+    if (body.status === 'submitted') return;
+    throw new LmsError('LMS_VALIDATION', 'A graded submission needs a score: send `score`.');
+  }
+  checkScore(score, row.maxScore);
+}
 
 /** Students their own submissions; instructors those of their classes; admins all. */
 function canRead(principal: Principal, row: SubmissionRow): boolean {

@@ -67,7 +67,18 @@ export const SubmissionSchema = Type.Object({
   notebook_ref: Nullable(Type.String()),
   status: SubmissionStatus,
   score: Nullable(Type.Number()),
+  max_score: Nullable(Type.Number({ description: "The assignment's maximum score." })),
   feedback: Nullable(Type.String()),
+  graded_at: Nullable(DateTime),
+  returned_at: Nullable(DateTime),
+  due_at: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: "The effective due date: the student's extension if it has one, else the assignment's.",
+    }),
+  ),
+  extended: Type.Boolean({ description: 'Whether the student has an extension for this assignment.' }),
+  late: Type.Boolean({ description: 'Whether it was (last) submitted after the effective due date.' }),
   created_at: DateTime,
   updated_at: DateTime,
 });
@@ -118,9 +129,21 @@ export interface SubmissionRow {
   classId: number;
   instructorId: number;
   userId: string;
+  assignmentTitle: string;
+  maxScore: number | null;
+  assignmentDueAt: Date | null;
+  /** The student's extension of this assignment, if any. */
+  extensionDueAt: Date | null;
 }
 
-export function toSubmissionDto({ submission, classId, userId }: SubmissionRow): SubmissionDto {
+/** The due date a submission is judged against: the student's extension, else the assignment's. */
+export function effectiveDueAt(row: Pick<SubmissionRow, 'assignmentDueAt' | 'extensionDueAt'>): Date | null {
+  return row.extensionDueAt ?? row.assignmentDueAt;
+}
+
+export function toSubmissionDto(row: SubmissionRow): SubmissionDto {
+  const { submission, classId, userId } = row;
+  const dueAt = effectiveDueAt(row);
   return {
     id: submission.id,
     assignment_id: submission.assignmentId,
@@ -131,7 +154,13 @@ export function toSubmissionDto({ submission, classId, userId }: SubmissionRow):
     notebook_ref: submission.notebookRef,
     status: submission.status,
     score: submission.score,
+    max_score: row.maxScore,
     feedback: submission.feedback,
+    graded_at: submission.gradedAt?.toISOString() ?? null,
+    returned_at: submission.returnedAt?.toISOString() ?? null,
+    due_at: dueAt?.toISOString() ?? null,
+    extended: row.extensionDueAt !== null,
+    late: dueAt !== null && submission.submittedAt.getTime() > dueAt.getTime(),
     created_at: submission.createdAt.toISOString(),
     updated_at: submission.updatedAt.toISOString(),
   };
