@@ -8,7 +8,9 @@ export default defineConfig({
     projects: [
       'packages/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
-      '{schemas,infra,tests}/vitest.config.ts',
+      '{schemas,infra,tests,bench}/vitest.config.ts',
+      // Not an npm workspace (its own package.json and lock file): listed by name.
+      'extension/vitest.config.ts',
     ],
   },
 });

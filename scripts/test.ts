@@ -79,6 +79,15 @@ function gates(): number {
           ],
         ]
       : []),
+    // The JupyterLab extension is not a workspace (its own lock file), so turbo does not see it.
+    [
+      'extension: typecheck, lint',
+      'sh',
+      [
+        '-c',
+        'npx tsc --noEmit -p extension && npx tsc --noEmit -p extension/ui-tests && npx biome check extension',
+      ],
+    ],
     ['local stack up', 'npm', ['run', '--silent', 'stack', '--', 'up']],
   ];
   for (const [title, command, args] of steps) {
