@@ -1,13 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { ensureContracts } from './contracts.js';
 import { step } from './progress.js';
 import { loadStackSettings, type StackSettings } from './settings.js';
 import { allServices, createStack, downAll, type Stack, upInfrastructure } from './stack.js';
 
 const usage = `Usage: npm run stack -- <command>
 
-  up                 provision (first time) and start Kafka, PostgreSQL, InfluxDB and the registry
+  up [server...] [--brokers N]
+                     provision (first time) and start Kafka, PostgreSQL, InfluxDB and the registry
+                     (or only the servers named: kafka, postgres, influxdb);
+                     --brokers 3: a KRaft cluster of three brokers (replication factor 3,
+                     min.insync.replicas 2) on KAFKA_PORT, +10, +20 (KAFKA_PORT_STEP)
   down               stop every process the stack started
   status             each service's state, version and address
   logs [service] [-f] the last lines of a service's log (all services without a name); -f follows
@@ -17,16 +22,30 @@ const usage = `Usage: npm run stack -- <command>
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...args] = argv;
+  const rest = withoutBrokersFlag(args);
   const envFile = new URL('../../.env', import.meta.url);
   // A local .env overrides defaults for the CLI and the apps it starts; the shell still wins.
   if (existsSync(envFile)) loadEnvWithoutOverriding(envFile);
   const settings = loadStackSettings();
   const stack = createStack(settings);
   switch (command) {
-    case 'up':
-      await upInfrastructure(stack, settings);
+    case 'up': {
+      const names = rest.filter((arg) => !arg.startsWith('-'));
+      if (names.length === 0) {
+        await upInfrastructure(stack, settings);
+        return 0;
+      }
+      // Only the servers named (e.g. `up kafka --brokers 3` beside a stack already running).
+      const chosen = stack.servers.filter((service) => names.includes(service.name));
+      if (chosen.length !== names.length) {
+        process.stderr.write(`unknown server; choose from: ${stack.servers.map((s) => s.name).join(', ')}\n`);
+        return 2;
+      }
+      for (const service of chosen) await service.up();
+      if (names.includes('kafka')) await ensureContracts(settings, { registry: false });
       return 0;
+    }
     case 'down':
       await downAll(stack);
       return 0;
@@ -57,6 +76,23 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
+}
+
+/** `--brokers N` (or `--brokers=N`) sets KAFKA_BROKER_COUNT for this run; returns the other arguments. */
+function withoutBrokersFlag(args: string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--brokers' || arg.startsWith('--brokers=')) {
+      const value = arg.includes('=') ? arg.slice('--brokers='.length) : args[++i];
+      if (value === undefined || !/^[1-9]$/.test(value))
+        throw new Error('--brokers takes a number of brokers, 1 to 9');
+      process.env.KAFKA_BROKER_COUNT = value;
+      continue;
+    }
+    rest.push(arg);
+  }
+  return rest;
 }
 
 function printWhereToLook(settings: StackSettings, stack: Stack): void {

@@ -1,4 +1,5 @@
 import { ensureTopics, registerSchemas } from '@cellstream/schemas';
+import { retry } from '@cellstream/shared';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { step, timed } from './progress.js';
@@ -19,8 +20,14 @@ export async function ensureContracts(
   }).admin();
   await admin.connect();
   try {
+    // A cluster that has just formed may answer "unknown topic or partition" for a few seconds.
     const ensured = await timed('topics', 'declared', () =>
-      ensureTopics(admin, { partitions: settings.TOPIC_PARTITIONS }),
+      retry(() => ensureTopics(admin, { partitions: settings.TOPIC_PARTITIONS }), {
+        attempts: 8,
+        initialDelayMs: 1_000,
+        maxDelayMs: 5_000,
+        shouldRetry: () => true,
+      }),
     );
     for (const topic of ensured.filter((t) => t.created || t.partitionsAdded > 0 || t.warnings.length > 0)) {
       step(

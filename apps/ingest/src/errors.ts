@@ -23,6 +23,11 @@ export const errorCatalogue = {
     description: 'The array holds more than MAX_BATCH events; split it.',
   },
   INGEST_INVALID_JSON: { status: 400, scope: 'request', description: 'The body is not valid JSON.' },
+  INGEST_INVALID_UTF8: {
+    status: 400,
+    scope: 'request',
+    description: 'The body is not valid UTF-8 (JSON must be UTF-8); nothing of it was accepted.',
+  },
   INGEST_INVALID_GZIP: {
     status: 400,
     scope: 'request',

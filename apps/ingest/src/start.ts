@@ -91,6 +91,7 @@ export async function startIngest(config: IngestConfig, options: StartOptions = 
     timeoutMs: config.PRODUCE_TIMEOUT_MS,
     maxRequestBytes: config.PRODUCE_MAX_BYTES,
     concurrency: config.PRODUCE_CONCURRENCY,
+    brokers: config.KAFKA_BROKERS,
   });
   await publisher.start();
 

@@ -46,6 +46,22 @@ describe('readBody', () => {
     ).rejects.toMatchObject({ code: 'INGEST_PAYLOAD_TOO_LARGE' });
   });
 
+  it('refuses bytes that are not UTF-8 (400), plain or inside gzip, instead of storing U+FFFD', async () => {
+    const invalid = Buffer.concat([
+      Buffer.from('[{"userId":"'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}]'),
+    ]);
+    await expect(readBody(stream(invalid), {}, limits)).rejects.toMatchObject({
+      code: 'INGEST_INVALID_UTF8',
+      status: 400,
+    });
+    await expect(
+      readBody(stream(gzipSync(invalid)), { 'content-encoding': 'gzip' }, limits),
+    ).rejects.toMatchObject({ code: 'INGEST_INVALID_UTF8', status: 400 });
+    expect(await readBody(stream(Buffer.from('["é ✓ 𝄞"]')), {}, limits)).toBe('["é ✓ 𝄞"]');
+  });
+
   it('refuses corrupt gzip (400) and other encodings (415)', async () => {
     await expect(
       readBody(stream(Buffer.from('not gzip')), { 'content-encoding': 'gzip' }, limits),

@@ -139,3 +139,34 @@ describe('Kafka slower than PRODUCE_TIMEOUT_MS', () => {
     await admin.disconnect();
   });
 });
+
+describe('every broker gone while ingest is idle', () => {
+  it('turns /ready down at once, without waiting for a produce call to stall', async () => {
+    const logger = quietLogger();
+    const makePublisher = (brokers: string[]) =>
+      new KafkaEventPublisher({
+        kafka: createKafka({ brokers: testEnv.KAFKA_BROKERS, clientId: 'ingest-test-probe', logger }),
+        serde: testSerde(healthy.config),
+        topic: healthy.config.EVENTS_TOPIC,
+        registryUrl: testEnv.SCHEMA_REGISTRY_URL,
+        logger,
+        metrics: createMetricsRegistry('ingest-test-probe'),
+        timeoutMs: 1_000,
+        maxRequestBytes: healthy.config.PRODUCE_MAX_BYTES,
+        brokers,
+      });
+    // Connected through the real broker; the probed list is where the broker "was": nothing listens there.
+    const orphaned = makePublisher(['127.0.0.1:1']);
+    const live = makePublisher(testEnv.KAFKA_BROKERS);
+    await Promise.all([orphaned.start(), live.start()]);
+    try {
+      expect((await orphaned.readiness()).kafka).toEqual({
+        status: 'down',
+        detail: 'no broker accepts connections (127.0.0.1:1)',
+      });
+      expect((await live.readiness()).kafka).toEqual({ status: 'up' });
+    } finally {
+      await Promise.all([orphaned.close(), live.close()]);
+    }
+  });
+});

@@ -46,14 +46,31 @@ export async function readBody(
     throw tooLarge(coding === 'gzip' ? 'compressed' : 'plain', wireLimit);
   }
   const wire = await readWire(payload, wireLimit, coding);
-  if (coding === 'identity') return wire.toString('utf8');
+  if (coding === 'identity') return decodeUtf8(wire);
+  let inflated: Buffer;
   try {
-    return (await gunzip(wire, { maxOutputLength: limits.maxBytes })).toString('utf8');
+    inflated = await gunzip(wire, { maxOutputLength: limits.maxBytes });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw tooLarge('decompressed', limits.maxBytes);
     }
     throw new IngestError('INGEST_INVALID_GZIP', 'The body is not valid gzip.', { cause });
+  }
+  return decodeUtf8(inflated);
+}
+
+/** Strict: `Buffer.toString` would turn bad bytes into U+FFFD and store text nobody sent. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (cause) {
+    throw new IngestError(
+      'INGEST_INVALID_UTF8',
+      'The body is not valid UTF-8: send the JSON encoded as UTF-8.',
+      { cause },
+    );
   }
 }
 
