@@ -7,7 +7,7 @@ const codes = Object.keys(errorCatalogue) as IngestErrorCode[];
 describe('the error catalogue', () => {
   it('has unique codes, each named INGEST_ or AUTH_TOKEN_ (shared with lms-api)', () => {
     expect(new Set(codes).size).toBe(codes.length);
-    for (const code of codes) expect(code).toMatch(/^(INGEST|AUTH_TOKEN)_[A-Z_]+$/);
+    for (const code of codes) expect(code).toMatch(/^(INGEST|AUTH_TOKEN)_[A-Z0-9_]+$/);
   });
 
   it('documents every code in README.md, each request code with its status', () => {
