@@ -11,6 +11,7 @@ from jupyter_server.utils import url_path_join
 PRESETS = {
     "ingestUrl": "CELLSTREAM_INGEST_URL",
     "lmsUrl": "CELLSTREAM_LMS_URL",
+    "realtimeUrl": "CELLSTREAM_REALTIME_URL",
     "token": "CELLSTREAM_TOKEN",
     "classId": "CELLSTREAM_CLASS_ID",
     "sendCode": "CELLSTREAM_SEND_CODE",

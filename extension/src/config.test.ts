@@ -4,6 +4,7 @@ import { classIdFor, resolveConfig, tokenClaims } from './config.js';
 const defaults = {
   ingestUrl: '',
   lmsUrl: '',
+  realtimeUrl: '',
   token: '',
   classId: '',
   sendCode: true,
@@ -21,6 +22,7 @@ describe('resolveConfig', () => {
     const composite = { ...defaults, ingestUrl: 'http://from-overrides', lmsUrl: 'http://lms-overrides' };
     const config = resolveConfig({ token: 'user-token' }, composite, {
       ingestUrl: 'http://from-env',
+      realtimeUrl: 'wss://realtime-from-env/ws',
       token: 'env-token',
       sendOutputs: 'true',
       consent: 'granted',
@@ -29,6 +31,7 @@ describe('resolveConfig', () => {
       ...defaults,
       ingestUrl: 'http://from-env',
       lmsUrl: 'http://lms-overrides',
+      realtimeUrl: 'wss://realtime-from-env/ws',
       token: 'user-token',
       sendOutputs: true,
       consent: 'granted',

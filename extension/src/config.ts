@@ -11,6 +11,8 @@ export type Consent = 'ask' | 'granted' | 'declined';
 export interface CellstreamConfig {
   ingestUrl: string;
   lmsUrl: string;
+  /** realtime's WebSocket, for the student's live notifications; '' turns them off. */
+  realtimeUrl: string;
   token: string;
   classId: string;
   sendCode: boolean;
@@ -45,6 +47,7 @@ export function resolveConfig(
   return {
     ingestUrl: text('ingestUrl'),
     lmsUrl: text('lmsUrl'),
+    realtimeUrl: text('realtimeUrl'),
     token: text('token'),
     classId: text('classId'),
     sendCode: flag('sendCode', true),

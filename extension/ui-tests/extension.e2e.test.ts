@@ -4,7 +4,7 @@ import pg from 'pg';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWheel, JupyterLab, labextensionList } from './jupyterlab.js';
-import { getJson, login, type Platform, startPlatform } from './platform.js';
+import { getJson, login, type Platform, sendJson, startPlatform } from './platform.js';
 import { RealtimeClient } from './realtime-client.js';
 
 /**
@@ -12,8 +12,10 @@ import { RealtimeClient } from './realtime-client.js';
  * Chromium, sending to the real platform (ingest, persister, aggregator, realtime, lms-api as
  * processes over the stack's Kafka, PostgreSQL and InfluxDB). A student runs three cells (one
  * raises), saves and asks for help; PostgreSQL has the executions, and an instructor's realtime
- * connection sees the class aggregate and the help alert. Then ingest is stopped while cells
- * run, the page is even reloaded, ingest comes back: every event arrives exactly once.
+ * connection sees the class aggregate and the help alert. The student submits the notebook from
+ * the assignments panel; the instructor grades it and messages the class: JupyterLab shows both
+ * at once as notifications, and the panel the grade and feedback. Then ingest is stopped while
+ * cells run, the page is even reloaded, ingest comes back: every event arrives exactly once.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STUDENT = 'demo-student-01';
@@ -43,6 +45,9 @@ describe('the JupyterLab extension against the real platform', () => {
   let realtime: RealtimeClient;
   let db: pg.Client;
   let classId: string;
+  let instructor: string;
+  /** The submission made from the panel, which the instructor then grades. */
+  let submitted: { id: number; assignmentId: number } | undefined;
   let venv: string;
   /** Every event the page POSTed to ingest (retries included), in order. */
   const sent: SentEvent[] = [];
@@ -53,7 +58,7 @@ describe('the JupyterLab extension against the real platform', () => {
     const installedAt = Date.now();
     const labPort = await JupyterLab.freePort();
     platform = await startPlatform('ext_e2e', `http://127.0.0.1:${labPort}`);
-    const instructor = await login(platform.lms.url, 'demo-instructor');
+    instructor = await login(platform.lms.url, 'demo-instructor');
     const classes = await getJson<{ id: number; class_code: string }[]>(
       `${platform.lms.url}/api/v1/classes`,
       instructor,
@@ -69,6 +74,7 @@ describe('the JupyterLab extension against the real platform', () => {
     lab = await JupyterLab.start(venv, labPort, {
       CELLSTREAM_INGEST_URL: platform.ingest.url,
       CELLSTREAM_LMS_URL: platform.lms.url,
+      CELLSTREAM_REALTIME_URL: platform.realtimeUrl,
       CELLSTREAM_TOKEN: await login(platform.lms.url, STUDENT),
       CELLSTREAM_CLASS_ID: classId,
       CELLSTREAM_CONSENT: 'granted',
@@ -200,16 +206,64 @@ describe('the JupyterLab extension against the real platform', () => {
     await submit.click();
     await page.getByText(`Submitted ${NOTEBOOK}`).waitFor({ timeout: 30_000 });
     const student = await login(platform.lms.url, STUDENT);
-    const mine = await getJson<{ assignment_id: number; notebook_ref: string; content: string }[]>(
-      `${platform.lms.url}/api/v1/submissions?assignment_id=${assignmentId}`,
-      student,
-    );
+    const mine = await getJson<
+      { id: number; assignment_id: number; notebook_ref: string; content: string }[]
+    >(`${platform.lms.url}/api/v1/submissions?assignment_id=${assignmentId}`, student);
     expect(mine).toHaveLength(1);
     expect(mine[0]?.notebook_ref).toBe(NOTEBOOK);
     expect(JSON.parse(mine[0]?.content ?? '{}').cells).toHaveLength(CELLS.length);
+    submitted = { id: mine[0]?.id as number, assignmentId };
     await expect
       .poll(() => page.locator('.cs-submission-list li[data-assignment-id]').count(), { timeout: 15_000 })
       .toBeGreaterThan(0);
+  });
+
+  it("shows the instructor's grade at once as a JupyterLab notification and in the panel, and a message to the class", async () => {
+    if (!submitted) throw new Error('the submission test did not run');
+    const lms = platform.lms.url;
+    await showAssignments(page);
+    // Live before anything is sent: the panel says so.
+    await expect
+      .poll(async () => (await page.locator('.cs-feed-state').textContent()) ?? '', { timeout: 60_000 })
+      .toMatch(/^Live/);
+
+    const feedback = 'Well reasoned; try a loop next time.';
+    const gradedAt = Date.now();
+    await sendJson('PUT', `${lms}/api/v1/submissions/${submitted.id}/grade`, instructor, {
+      score: 8,
+      feedback,
+    });
+    const toast = page.locator('.jp-toast-message', { hasText: feedback });
+    await toast.waitFor({ timeout: 15_000 });
+    process.stderr.write(`[ext-e2e] grade → JupyterLab notification: ${Date.now() - gradedAt} ms\n`);
+    expect(await toast.textContent()).toMatch(/graded: 8 \/ \d+: Well reasoned/);
+    // The panel reloaded the student's submissions: the grade and the feedback.
+    const row = page.locator(`.cs-submission-list li[data-assignment-id="${submitted.assignmentId}"]`);
+    await expect
+      .poll(async () => (await row.textContent()) ?? '', { timeout: 15_000 })
+      .toMatch(/graded, score 8/);
+    expect(await row.locator('.cs-feedback').textContent()).toBe(feedback);
+    await page
+      .locator('.cs-notification-list li[data-kind="assignment_graded"]')
+      .waitFor({ timeout: 15_000 });
+
+    await sendJson('POST', `${lms}/api/v1/classes/${classId}/messages`, instructor, {
+      title: 'Break',
+      message: 'Back in ten minutes',
+    });
+    await page.locator('.jp-toast-message', { hasText: 'Back in ten minutes' }).waitFor({ timeout: 15_000 });
+
+    // After a reload the snapshot brings both back: listed in the panel, not toasted again.
+    await page.reload();
+    await openNotebook(page, lab, NOTEBOOK, false);
+    await showAssignments(page);
+    await page.locator('.cs-notification-list li[data-kind="system_message"]').waitFor({ timeout: 30_000 });
+    await page
+      .locator('.cs-notification-list li[data-kind="assignment_graded"]')
+      .waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1_000); // a toast would render within this
+    expect(await page.locator('.jp-toast-message', { hasText: feedback }).count()).toBe(0);
+    expect(await page.locator('.jp-toast-message', { hasText: 'Back in ten minutes' }).count()).toBe(0);
   });
 
   it('loses nothing while ingest is down, across a page reload, and delivers each event once', async () => {
@@ -295,6 +349,12 @@ async function runAllCells(page: Page, lastExecutionCount: number): Promise<void
     lastExecutionCount,
     { timeout: 120_000, polling: 250 },
   );
+}
+
+/** Opens the assignments panel (the tab toggles it; activating does not). */
+async function showAssignments(page: Page): Promise<void> {
+  await page.evaluate(() => window.jupyterapp.shell.activateById('cellstream-assignments'));
+  await page.locator('.cs-assignments h2').first().waitFor({ timeout: 30_000 });
 }
 
 async function waitForStatus(page: Page, pattern: RegExp, timeout = 60_000): Promise<void> {

@@ -14,6 +14,7 @@ import {
  *
  *   lms-api (demo class)   ingest ──▶ <prefix>learning.events.v1 ──▶ persister, aggregator
  *   aggregator ──▶ <prefix>learning.{class-aggregates,student-status,alerts}.v1 ──▶ realtime
+ *   lms-api (grades, messages) ──▶ <prefix>learning.notifications.v1 ──▶ realtime
  *
  * `allowedOrigin` is JupyterLab's origin: the extension calls ingest and lms-api from there.
  */
@@ -56,6 +57,7 @@ export async function startPlatform(label: string, allowedOrigin: string): Promi
       CLASS_AGGREGATES_TOPIC: `${prefix}learning.class-aggregates.v1`,
       STUDENT_STATUS_TOPIC: `${prefix}learning.student-status.v1`,
       ALERTS_TOPIC: `${prefix}learning.alerts.v1`,
+      NOTIFICATIONS_TOPIC: `${prefix}learning.notifications.v1`,
     };
     const start = async (
       app: Parameters<typeof AppProcess.start>[0],
@@ -69,7 +71,13 @@ export async function startPlatform(label: string, allowedOrigin: string): Promi
 
     const lms = await start(
       'lms-api',
-      { LMS_HOST: '127.0.0.1', SEED_DEMO: 'true', LOGIN_RATE_LIMIT: '1000', CORS_ORIGINS: allowedOrigin },
+      {
+        LMS_HOST: '127.0.0.1',
+        SEED_DEMO: 'true',
+        LOGIN_RATE_LIMIT: '1000',
+        CORS_ORIGINS: allowedOrigin,
+        NOTIFICATIONS_TOPIC: topics.NOTIFICATIONS_TOPIC,
+      },
       lmsPort,
     );
     const ingestEnv = { EVENTS_TOPIC: topics.EVENTS_TOPIC, INGEST_CORS_ORIGINS: allowedOrigin };
@@ -120,7 +128,19 @@ export async function login(lmsUrl: string, username: string, password = usernam
 }
 
 export async function getJson<T>(url: string, token: string): Promise<T> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+  return sendJson<T>('GET', url, token);
+}
+
+export async function sendJson<T>(method: string, url: string, token: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
 }

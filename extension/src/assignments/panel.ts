@@ -1,5 +1,9 @@
 import { Widget } from '@lumino/widgets';
+import type { StudentNotification } from '../notifications/notification.js';
 import { type Assignment, LmsClient, LmsClientError, type Submission } from './lms-client.js';
+
+/** Notifications listed in the panel, newest first. */
+const LISTED_NOTIFICATIONS = 10;
 
 export interface PanelOptions {
   lmsUrl: () => string;
@@ -12,15 +16,24 @@ export interface PanelOptions {
 
 /**
  * The students' side panel: their assignments, a button to submit the notebook in focus for
- * one, and their submissions. Plain DOM: it is three lists and a form.
+ * one, their submissions with grades and feedback, and their recent notifications (grades,
+ * returns, messages to the class). Plain DOM: it is four lists and a form.
  */
 export class AssignmentsPanel extends Widget {
   private assignments: Assignment[] = [];
   private submissions: Submission[] = [];
   private message = '';
+  private notifications: StudentNotification[] = [];
+  private feedState = '';
+  /** Assignments, submissions and the login form; redrawn apart from the notifications, so a
+   * notification arriving never resets what the student is typing in the form. */
+  private readonly main = document.createElement('div');
+  private readonly notificationsNode = document.createElement('div');
 
   constructor(private readonly options: PanelOptions) {
     super();
+    this.node.append(this.main, this.notificationsNode);
+    this.renderNotifications();
     this.id = 'cellstream-assignments';
     this.addClass('cs-assignments');
     this.title.caption = 'Cellstream assignments';
@@ -45,13 +58,25 @@ export class AssignmentsPanel extends Widget {
     }
   }
 
+  /** The recent notifications from realtime, oldest first (as the feed keeps them). */
+  setNotifications(recent: readonly StudentNotification[]): void {
+    this.notifications = [...recent];
+    this.renderNotifications();
+  }
+
+  /** One line on the live notifications' connection, '' to hide it. */
+  setFeedState(text: string): void {
+    this.feedState = text;
+    this.renderNotifications();
+  }
+
   private client(): LmsClient {
     return new LmsClient(this.options.lmsUrl(), this.options.sessionToken());
   }
 
   private render(message = this.message): void {
     this.message = message;
-    const node = this.node;
+    const node = this.main;
     node.replaceChildren();
     const heading = element('h2', 'Assignments');
     node.append(heading);
@@ -82,6 +107,23 @@ export class AssignmentsPanel extends Widget {
     }
     if (this.submissions.length === 0) history.append(element('li', 'Nothing submitted yet.'));
     node.append(history);
+  }
+
+  private renderNotifications(): void {
+    const section: HTMLElement[] = [element('h3', 'Notifications')];
+    if (this.feedState) section.push(element('p', this.feedState, 'cs-feed-state'));
+    const list = element('ul', '', 'cs-notification-list');
+    for (const notification of this.notifications.slice(-LISTED_NOTIFICATIONS).reverse()) {
+      const item = element('li', notification.title);
+      item.dataset.kind = notification.kind;
+      item.dataset.notificationId = notification.notificationId;
+      if (notification.message) item.append(element('div', notification.message, 'cs-feedback'));
+      item.append(element('div', new Date(notification.createdAt).toLocaleString(), 'cs-when'));
+      list.append(item);
+    }
+    if (this.notifications.length === 0) list.append(element('li', 'No notifications.'));
+    section.push(list);
+    this.notificationsNode.replaceChildren(...section);
   }
 
   private assignmentItem(assignment: Assignment): HTMLElement {
