@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,18 @@ describe('readBody', () => {
         { 'content-encoding': 'gzip' },
         { maxBytes: 1_000, maxCompressedBytes: 1_000_000 },
       ),
+    ).rejects.toMatchObject({ code: 'INGEST_PAYLOAD_TOO_LARGE', status: 413 });
+  });
+
+  it('inflates large gzip bodies off the event loop with the same limits', async () => {
+    // Incompressible, so the gzip is over the size inflated in the calling thread.
+    const json = JSON.stringify([{ code: randomBytes(48 * 1024).toString('base64') }]);
+    const large = gzipSync(json);
+    expect(large.length).toBeGreaterThan(32 * 1024);
+    const roomy = { maxBytes: 1_000_000, maxCompressedBytes: 1_000_000 };
+    await expect(readBody(stream(large), { 'content-encoding': 'gzip' }, roomy)).resolves.toBe(json);
+    await expect(
+      readBody(stream(large), { 'content-encoding': 'gzip' }, { ...roomy, maxBytes: 1_000 }),
     ).rejects.toMatchObject({ code: 'INGEST_PAYLOAD_TOO_LARGE', status: 413 });
   });
 

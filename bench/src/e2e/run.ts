@@ -252,8 +252,13 @@ export async function runEndToEnd(
 
     const steps: RampStep[] = [];
     if (options.ramp.enabled) {
+      // A search for the highest sustained rate: up by the factor while steps are sustained,
+      // down by it while none has been, then between the highest sustained and the lowest not.
       let rate = options.ramp.start;
+      let highestKept: number | undefined;
+      let lowestMissed: number | undefined;
       for (let step = 0; step < options.ramp.maxSteps; step++) {
+        await drainBrowsers(sending, rate, log);
         const from = (Date.now() - origin) / 1000;
         sending.setRate(rate);
         rampMarks.push({ t: from, rate });
@@ -292,8 +297,11 @@ export async function runEndToEnd(
         log(
           `ramp step ${step + 1}: ${reasons.length === 0 ? 'sustained' : `not sustained (${reasons.join('; ')})`}`,
         );
-        if (reasons.length > 0) break;
-        rate = Math.round(rate * options.ramp.factor);
+        if (reasons.length === 0) highestKept = Math.max(highestKept ?? 0, rate);
+        else lowestMissed = Math.min(lowestMissed ?? Number.POSITIVE_INFINITY, rate);
+        const next = nextRampRate(rate, highestKept, lowestMissed, options.ramp.factor);
+        if (next === undefined) break;
+        rate = next;
       }
     }
     const endT = (Date.now() - origin) / 1000;
@@ -462,4 +470,42 @@ function throughputSeries(
     });
   }
   return series;
+}
+
+/**
+ * The ramp's next rate: up by `factor` while nothing failed, down by it while nothing was
+ * sustained, then the geometric middle of the bracket; undefined once the bracket is within 15 %
+ * (the step is about the run's noise) or the rate would fall under 10 events/s.
+ */
+export function nextRampRate(
+  rate: number,
+  highestKept: number | undefined,
+  lowestMissed: number | undefined,
+  factor: number,
+): number | undefined {
+  if (lowestMissed === undefined) return Math.round(rate * factor);
+  if (highestKept === undefined) {
+    const lower = Math.round(rate / factor);
+    return lower >= 10 ? lower : undefined;
+  }
+  if (lowestMissed / highestKept <= 1.15) return undefined;
+  return Math.round(Math.sqrt(highestKept * lowestMissed));
+}
+
+/**
+ * After an overloaded stretch the simulated browsers hold a queue of events; a step judged on
+ * top of it would measure the queue, not the rate. Generation slows to a trickle until the
+ * queue is under two seconds of the next rate (or 3 minutes passed).
+ */
+async function drainBrowsers(
+  sending: { setRate(rate: number): void; progress(): { backlog: number } },
+  nextRate: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const target = Math.max(200, nextRate * 2);
+  if (sending.progress().backlog <= target) return;
+  log(`ramp: draining the browsers' queue of ${sending.progress().backlog} events first`);
+  sending.setRate(1);
+  const deadline = Date.now() + 180_000;
+  while (sending.progress().backlog > target && Date.now() < deadline) await sleep(1_000);
 }

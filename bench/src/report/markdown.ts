@@ -161,7 +161,7 @@ function endToEndSection(e2e: EndToEndResult): string[] {
     lines.push(
       '### Ramp',
       '',
-      `The offered load rose from ${int(o.ramp.start)} events/s by ×${o.ramp.factor} every ${o.ramp.stepSeconds} s until a step was not sustained (at most ${o.ramp.maxSteps} steps). A step is sustained when the simulated browsers generated and ingest accepted at least 95 % of the offered rate, fewer than two seconds of events stayed queued in the browsers, no event failed, and every group’s lag stayed bounded (at most two seconds of events behind, or growing by no more than 2 % of the rate), each judged after the step’s first quarter.`,
+      `A search for the highest sustained load, in steps of ${o.ramp.stepSeconds} s (at most ${o.ramp.maxSteps}): from ${int(o.ramp.start)} events/s up by ×${o.ramp.factor} while steps were sustained, down by it while none had been, then the geometric middle of the highest sustained and the lowest not, until they were within 15 %. Before a step, the simulated browsers' queue left by an overloaded one was drained at a trickle (not measured). A step is sustained when the simulated browsers generated and ingest accepted at least 95 % of the offered rate, fewer than two seconds of events stayed queued in the browsers, no event failed, and every group’s lag stayed bounded (at most two seconds of events behind, or growing by no more than 2 % of the rate), each judged after the step’s first quarter.`,
       '',
       '| step | offered (events/s) | accepted (events/s) | failed | dashboard p99 from the post | lag (max per group) | verdict |',
       '|---|---|---|---|---|---|---|',
