@@ -1,4 +1,9 @@
-import type { Logger, RevocationCheck, TokenVerifier } from '@cellstream/shared';
+import {
+  createClientErrorHandler,
+  type Logger,
+  type RevocationCheck,
+  type TokenVerifier,
+} from '@cellstream/shared';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -47,6 +52,12 @@ export function buildIngestApp(deps: IngestAppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Our own 503 with a code and Retry-After while closing, instead of Fastify's bare one.
     return503OnClosing: false,
+    // Requests Node's parser refuses get our {code, message} and `Connection: close`.
+    clientErrorHandler: createClientErrorHandler({
+      headersTooLarge: 'INGEST_HEADERS_TOO_LARGE',
+      timeout: 'INGEST_REQUEST_TIMEOUT',
+      malformed: 'INGEST_BAD_REQUEST',
+    }),
   });
   const metrics = registerIngestMetrics(deps.metrics);
   let closing = false;

@@ -69,6 +69,11 @@ export const errorCatalogue = {
     scope: 'request',
     description: "An event's classId is not one of the token's classes. Nothing of the batch was accepted.",
   },
+  INGEST_REQUEST_TIMEOUT: {
+    status: 408,
+    scope: 'request',
+    description: "The request did not arrive within the server's request timeout; send it again.",
+  },
   INGEST_ROUTE_NOT_FOUND: {
     status: 404,
     scope: 'request',
@@ -79,6 +84,11 @@ export const errorCatalogue = {
     scope: 'request',
     description:
       'The body exceeds MAX_BODY_BYTES once decompressed, or MAX_COMPRESSED_BODY_BYTES on the wire when gzip.',
+  },
+  INGEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    scope: 'request',
+    description: 'The request headers exceed 16 KiB; the connection is closed after the answer.',
   },
   INGEST_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

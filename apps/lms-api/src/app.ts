@@ -1,5 +1,10 @@
 import type { Database } from '@cellstream/db';
-import { createLogger, createMetricsRegistry, type Logger } from '@cellstream/shared';
+import {
+  createClientErrorHandler,
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+} from '@cellstream/shared';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -92,6 +97,12 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
     // pino's Logger is what Fastify logs through; its type is stricter than FastifyBaseLogger.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.LMS_BODY_LIMIT,
+    // Requests Node's parser refuses get our {code, message} and `Connection: close`.
+    clientErrorHandler: createClientErrorHandler({
+      headersTooLarge: 'LMS_HEADERS_TOO_LARGE',
+      timeout: 'LMS_REQUEST_TIMEOUT',
+      malformed: 'LMS_BAD_REQUEST',
+    }),
     // Probes are polled every few seconds: logging each would drown the requests that matter.
     logController: new LogController({ disableRequestLogging: (request) => quietPaths.has(request.url) }),
   }).withTypeProvider<TypeBoxTypeProvider>();

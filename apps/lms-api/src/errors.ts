@@ -35,8 +35,16 @@ export const errorCatalogue = {
     description:
       'The submission is not in a state that allows this (returning one that is already returned).',
   },
+  LMS_REQUEST_TIMEOUT: {
+    status: 408,
+    description: "The request did not arrive within the server's request timeout; send it again.",
+  },
   LMS_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body exceeds LMS_BODY_LIMIT.' },
   LMS_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Send `Content-Type: application/json`.' },
+  LMS_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers exceed 16 KiB; the connection is closed after the answer.',
+  },
   LMS_REFERENCE_NOT_FOUND: {
     status: 422,
     description: 'The body refers to a class, assignment, student or user that does not exist.',
