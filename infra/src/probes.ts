@@ -1,18 +1,6 @@
-import { createConnection } from 'node:net';
 import { sleep } from '@cellstream/shared';
 
-export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
+export { portOpen } from '@cellstream/shared';
 
 /** Polls `check` until it returns true; throws with `what` and the log to read when time runs out. */
 export async function waitUntil(

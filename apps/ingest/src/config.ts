@@ -75,13 +75,3 @@ export function loadIngestConfig(env: Record<string, string | undefined> = proce
 export function eventsTopicPrefix(config: Pick<IngestConfig, 'EVENTS_TOPIC'>): string {
   return config.EVENTS_TOPIC.slice(0, config.EVENTS_TOPIC.length - EVENTS_TOPIC.length);
 }
-
-export function jwksUrl(config: Pick<IngestConfig, 'JWKS_URL' | 'LMS_URL'>): string {
-  return config.JWKS_URL ?? `${withoutTrailingSlash(config.LMS_URL)}/.well-known/jwks.json`;
-}
-
-export function revocationUrl(config: Pick<IngestConfig, 'LMS_URL'>): string {
-  return `${withoutTrailingSlash(config.LMS_URL)}/.well-known/revoked-tokens`;
-}
-
-const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');

@@ -5,6 +5,8 @@ import {
   createMetricsRegistry,
   createTokenVerifier,
   type Logger,
+  lmsJwksUrl,
+  lmsRevocationsUrl,
   RevocationList,
   retry,
   type TokenVerifier,
@@ -12,7 +14,7 @@ import {
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildIngestApp } from './app.js';
-import { eventsTopicPrefix, type IngestConfig, jwksUrl, revocationUrl } from './config.js';
+import { eventsTopicPrefix, type IngestConfig } from './config.js';
 import { KafkaEventPublisher } from './kafka/publisher.js';
 
 export interface RunningIngest {
@@ -96,7 +98,7 @@ export async function startIngest(config: IngestConfig, options: StartOptions = 
   await publisher.start();
 
   const revocations = new RevocationList({
-    url: revocationUrl(config),
+    url: lmsRevocationsUrl(config),
     intervalMs: config.REVOCATION_POLL_MS,
     logger,
     clock: options.clock,
@@ -107,7 +109,7 @@ export async function startIngest(config: IngestConfig, options: StartOptions = 
     config,
     logger,
     metrics,
-    verifier: options.verifier ?? createTokenVerifier(jwksUrl(config)),
+    verifier: options.verifier ?? createTokenVerifier(lmsJwksUrl(config)),
     publisher,
     revocations,
     clock: options.clock,

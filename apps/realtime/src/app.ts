@@ -5,6 +5,8 @@ import {
   createMetricsRegistry,
   createTokenVerifier,
   type Logger,
+  lmsJwksUrl,
+  lmsRevocationsUrl,
   packageVersion,
   RevocationList,
   type TokenVerifier,
@@ -14,7 +16,7 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createAuthenticator } from './auth.js';
 import { ClassStateStore } from './class-state.js';
-import { jwksUrl, type RealtimeConfig, revocationUrl } from './config.js';
+import type { RealtimeConfig } from './config.js';
 import { StateConsumer } from './consumer.js';
 import { FanOut } from './fan-out.js';
 import { liveUpdates, snapshotBuilder } from './live-updates.js';
@@ -64,7 +66,7 @@ export async function startRealtime(
     perClass: config.SYSTEM_MESSAGES_PER_CLASS,
   });
   const revocations = new RevocationList({
-    url: revocationUrl(config),
+    url: lmsRevocationsUrl(config),
     intervalMs: config.REVOCATION_POLL_MS,
     logger,
   });
@@ -111,7 +113,7 @@ export async function startRealtime(
   const firstRevocations = revocations.poll();
   const server = createServer({
     config,
-    authenticate: createAuthenticator(options.verifier ?? createTokenVerifier(jwksUrl(config)), {
+    authenticate: createAuthenticator(options.verifier ?? createTokenVerifier(lmsJwksUrl(config)), {
       isRevoked: (jti) => revocations.isRevoked(jti),
       ready: firstRevocations,
     }),

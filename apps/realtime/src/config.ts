@@ -81,11 +81,3 @@ export type RealtimeConfig = z.infer<typeof realtimeConfigSchema>;
 export function loadRealtimeConfig(env: Record<string, string | undefined> = process.env): RealtimeConfig {
   return loadConfig(realtimeConfigSchema, env);
 }
-
-export function jwksUrl(config: Pick<RealtimeConfig, 'JWKS_URL' | 'LMS_URL'>): string {
-  return config.JWKS_URL ?? `${config.LMS_URL.replace(/\/+$/, '')}/.well-known/jwks.json`;
-}
-
-export function revocationUrl(config: Pick<RealtimeConfig, 'LMS_URL'>): string {
-  return `${config.LMS_URL.replace(/\/+$/, '')}/.well-known/revoked-tokens`;
-}

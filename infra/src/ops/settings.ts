@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig } from '@cellstream/shared';
+import { lmsJwksUrl, loadConfig } from '@cellstream/shared';
 import { z } from 'zod';
 import { loadStackSettings } from '../settings.js';
 
@@ -57,7 +57,7 @@ export function loadOpsSettings(env: Record<string, string | undefined> = proces
     ...stack,
     ...ops,
     lmsUrl,
-    jwksUrl: ops.JWKS_URL ?? `${lmsUrl}/.well-known/jwks.json`,
+    jwksUrl: lmsJwksUrl({ LMS_URL: lmsUrl, JWKS_URL: ops.JWKS_URL }),
     appPorts,
     topic: (name: string) => `${prefix}${name}`,
     ledgerTopic: ops.DLQ_REPLAY_LEDGER_TOPIC ?? `${prefix}learning.events.dlq.replays.v1`,

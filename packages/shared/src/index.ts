@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './kafka.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './net.js';
 export * from './ops-server.js';
 export * from './retry.js';
 export * from './revocations.js';

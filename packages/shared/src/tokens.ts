@@ -97,3 +97,13 @@ export function bearerToken(header: string | undefined): string {
   }
   return match[1];
 }
+
+/** Where lms-api publishes its public keys: `JWKS_URL` when set, else under `LMS_URL`. */
+export function lmsJwksUrl(config: { LMS_URL: string; JWKS_URL?: string | undefined }): string {
+  return config.JWKS_URL ?? `${config.LMS_URL.replace(/\/+$/, '')}/.well-known/jwks.json`;
+}
+
+/** Where lms-api lists the ingest tokens it revoked (RevocationList polls it). */
+export function lmsRevocationsUrl(config: { LMS_URL: string }): string {
+  return `${config.LMS_URL.replace(/\/+$/, '')}/.well-known/revoked-tokens`;
+}

@@ -5,77 +5,20 @@
  * and shown as "unknown", never trusted as HTML.
  */
 
-export type StudentState = 'active' | 'idle' | 'erroring' | 'stuck' | 'unknown';
+import type { Alert, ClassAggregate, StudentState, StudentStatus } from '@cellstream/schemas';
 
-export interface CellProgress {
-  notebookPath: string;
-  cellId: string;
-  cellIndex: number | null;
-  executions: number;
-  errors: number;
-  studentsCompleted: number;
-  studentsErroring: number;
-}
-
-export interface ErrorCount {
-  errorName: string;
-  count: number;
-  students: number;
-}
-
-export interface ClassAggregate {
-  classId: string;
-  updatedAt: number;
-  windowStart: number;
-  windowEnd: number;
-  totalExecutions: number;
-  totalErrors: number;
-  activeStudents: number;
-  totalStudentsSeen: number;
-  executionsLastMinute: number;
-  errorsLastMinute: number;
-  erroringStudents: number;
-  stuckStudents: number;
-  idleStudents: number;
-  helpRequests: number;
-  medianExecutionMs: number | null;
-  perCell: CellProgress[];
-  topErrors: ErrorCount[];
-}
-
-export interface StudentStatus {
-  classId: string;
-  userId: string;
-  status: StudentState;
-  statusSince: number;
-  helpRequested: boolean;
-  lastEventType: string;
-  lastEventTime: number;
-  executions: number;
-  errors: number;
-  consecutiveErrors: number;
-  notebookPath: string | null;
-  cellId: string | null;
-  cellIndex: number | null;
-  lastErrorName: string | null;
-  updatedAt: number;
-}
-
-export type AlertKind = 'stuck' | 'idle' | 'error_burst' | 'help_requested' | 'unknown';
-export type AlertSeverity = 'info' | 'warning' | 'critical' | 'unknown';
-
-export interface Alert {
-  alertId: string;
-  classId: string;
-  userId: string | null;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  message: string;
-  raisedAt: number;
-  notebookPath: string | null;
-  cellId: string | null;
-  details: Record<string, string>;
-}
+// The records' types come from the Avro schemas (type-only: nothing of @cellstream/schemas is
+// bundled), so a field added to a schema reaches the dashboard's types without a second copy.
+export type {
+  Alert,
+  AlertKind,
+  AlertSeverity,
+  CellProgress,
+  ClassAggregate,
+  ErrorCount,
+  StudentState,
+  StudentStatus,
+} from '@cellstream/schemas';
 
 export interface Snapshot {
   classId: string;

@@ -1,6 +1,5 @@
-import { connect } from 'node:net';
 import { type LearningEvent, SchemasError, type TopicSerde, topicKeys } from '@cellstream/schemas';
-import { type Logger, sleep } from '@cellstream/shared';
+import { anyHostAccepts, type Logger, sleep } from '@cellstream/shared';
 import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import { IngestError } from '../errors.js';
@@ -205,7 +204,7 @@ export class KafkaEventPublisher implements EventPublisher {
     } else if (stalledMs > this.options.timeoutMs) {
       // Connected, but a produce call has waited longer than any client does: batches get 503.
       kafka = { status: 'down', detail: `a produce call has waited ${Math.round(stalledMs)} ms for Kafka` };
-    } else if (this.options.brokers && !(await anyBrokerAccepts(this.options.brokers))) {
+    } else if (this.options.brokers && !(await anyHostAccepts(this.options.brokers))) {
       kafka = {
         status: 'down',
         detail: `no broker accepts connections (${this.options.brokers.join(', ')})`,
@@ -284,23 +283,4 @@ export class KafkaEventPublisher implements EventPublisher {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** True when a TCP connection to at least one of `brokers` opens within `timeoutMs`. */
-async function anyBrokerAccepts(brokers: readonly string[], timeoutMs = 1_000): Promise<boolean> {
-  const attempts = brokers.map(
-    (broker) =>
-      new Promise<boolean>((resolve) => {
-        const at = broker.lastIndexOf(':');
-        const socket = connect({ host: broker.slice(0, at), port: Number(broker.slice(at + 1)) });
-        const done = (ok: boolean) => {
-          socket.destroy();
-          resolve(ok);
-        };
-        socket.setTimeout(timeoutMs, () => done(false));
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
-      }),
-  );
-  return (await Promise.all(attempts)).some(Boolean);
 }
