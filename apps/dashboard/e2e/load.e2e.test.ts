@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
+import type { AppProcess } from '@cellstream/testkit';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregate, status } from '../src/testing/fixtures';
 import { type Browser, openBrowser, resultsDir, screenshot } from './browser';
-import type { AppProcess } from './processes';
 import { startLms } from './stack';
 
 /**

@@ -2,15 +2,24 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
+  type AppName,
+  AppProcess,
   createTestBucket,
   createTestDatabase,
+  freePort,
   type TestBucket,
   type TestDatabase,
   uniqueName,
 } from '@cellstream/testkit';
-import { AppProcess, freePort, repoRoot } from './processes';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** An app from its sources, on `port`, with this process's environment under `env`. */
+const startApp = (app: AppName, port: number, env: Record<string, string>) =>
+  AppProcess.start(app, { ...process.env, ...env }, { port, readyTimeoutMs: 90_000 });
 
 const run = promisify(execFile);
 const dashboardRoot = join(repoRoot, 'apps', 'dashboard');
@@ -99,7 +108,7 @@ export async function startStack(label: string): Promise<Stack> {
       NOTIFICATIONS_TOPIC: `${prefix}learning.notifications.v1`,
     };
 
-    const lms = await AppProcess.start('lms-api', ports.lms, {
+    const lms = await startApp('lms-api', ports.lms, {
       ...shared,
       LMS_PORT: String(ports.lms),
       LMS_HOST: '127.0.0.1',
@@ -109,21 +118,21 @@ export async function startStack(label: string): Promise<Stack> {
       NOTIFICATIONS_TOPIC: topics.NOTIFICATIONS_TOPIC,
     });
     started.push(lms);
-    const ingest = await AppProcess.start('ingest', ports.ingest, {
+    const ingest = await startApp('ingest', ports.ingest, {
       ...shared,
       INGEST_PORT: String(ports.ingest),
       EVENTS_TOPIC: topics.EVENTS_TOPIC,
       LMS_URL: lmsUrl,
     });
     started.push(ingest);
-    const aggregator = await AppProcess.start('aggregator', ports.aggregator, {
+    const aggregator = await startApp('aggregator', ports.aggregator, {
       ...shared,
       AGGREGATOR_PORT: String(ports.aggregator),
       TOPIC_PREFIX: prefix,
       AGGREGATOR_GROUP_ID: `${prefix}aggregator`,
     });
     started.push(aggregator);
-    const persister = await AppProcess.start('persister', ports.persister, {
+    const persister = await startApp('persister', ports.persister, {
       ...shared,
       PERSISTER_PORT: String(ports.persister),
       TOPIC_PREFIX: prefix,
@@ -143,14 +152,14 @@ export async function startStack(label: string): Promise<Stack> {
       ingest,
       persister,
       aggregator,
-      realtime: await AppProcess.start('realtime', ports.realtime, realtimeEnv),
+      realtime: await startApp('realtime', ports.realtime, realtimeEnv),
       realtimeUrl,
       prefix,
       async restartRealtime(whileDown) {
         await stack.realtime.stop();
         started.splice(started.indexOf(stack.realtime), 1);
         await whileDown();
-        stack.realtime = await AppProcess.start('realtime', ports.realtime, realtimeEnv);
+        stack.realtime = await startApp('realtime', ports.realtime, realtimeEnv);
         started.push(stack.realtime);
       },
       stop: cleanup,
@@ -183,7 +192,7 @@ export async function startLms(
     await buildDashboard(buildDir);
     await writeFile(join(buildDir, 'dashboard-config.json'), JSON.stringify({ realtimeUrl }));
     const port = await freePort();
-    const lms = await AppProcess.start('lms-api', port, {
+    const lms = await startApp('lms-api', port, {
       DATABASE_URL: database.url,
       INFLUX_BUCKET: bucket.bucket,
       LMS_PORT: String(port),
