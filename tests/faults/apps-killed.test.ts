@@ -6,7 +6,7 @@ import { Dashboard } from './support/dashboard.js';
 import { EventLoad } from './support/load.js';
 import { Pipeline, type PipelineApp } from './support/pipeline.js';
 import { faultProfile } from './support/profile.js';
-import { writeResult } from './support/results.js';
+import { perClassTable, writeResult } from './support/results.js';
 import { AggregateReader, byClassObject, rowCountsByClass, waitUntilStored } from './support/verify.js';
 
 /**
@@ -104,16 +104,7 @@ describe('item 3: apps killed under load', () => {
           columns: ['app', 'killed at (s)', 'ready again after (ms)'],
           rows: kills.map((kill) => [kill.app, (kill.atMs / 1000).toFixed(1), kill.restartMs]),
         },
-        {
-          title: 'Per class: acknowledged, rows in PostgreSQL, aggregate totals',
-          columns: ['class', 'acknowledged (exec / err)', 'rows (exec / err)', 'aggregate (exec / err)'],
-          rows: [...expected].map(([classId, counts]) => [
-            classId,
-            `${counts.executions} / ${counts.errors}`,
-            `${rows.get(classId)?.executions} / ${rows.get(classId)?.errors}`,
-            `${totals.get(classId)?.executions} / ${totals.get(classId)?.errors}`,
-          ]),
-        },
+        perClassTable(expected, rows, totals),
       ],
       passed: false,
     };

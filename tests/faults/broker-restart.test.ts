@@ -4,7 +4,7 @@ import { type Classroom, provisionClassroom } from './support/classroom.js';
 import { EventLoad } from './support/load.js';
 import { Pipeline } from './support/pipeline.js';
 import { faultProfile } from './support/profile.js';
-import { writeResult } from './support/results.js';
+import { perClassTable, writeResult } from './support/results.js';
 import { killBroker, stackUp } from './support/stack-control.js';
 import { AggregateReader, byClassObject, rowCountsByClass, waitUntilStored } from './support/verify.js';
 
@@ -107,18 +107,7 @@ describe('item 1: broker SIGKILL and restart under load', () => {
         ingestReadyWhileDown: readyWhileDown.status,
         totalsEqualRowCounts: JSON.stringify(byClassObject(totals)) === JSON.stringify(byClassObject(rows)),
       },
-      tables: [
-        {
-          title: 'Per class: acknowledged, rows in PostgreSQL, aggregate totals',
-          columns: ['class', 'acknowledged (exec / err)', 'rows (exec / err)', 'aggregate (exec / err)'],
-          rows: [...expected].map(([classId, counts]) => [
-            classId,
-            `${counts.executions} / ${counts.errors}`,
-            `${rows.get(classId)?.executions} / ${rows.get(classId)?.errors}`,
-            `${totals.get(classId)?.executions} / ${totals.get(classId)?.errors}`,
-          ]),
-        },
-      ],
+      tables: [perClassTable(expected, rows, totals)],
       passed: false,
     };
     writeResult('01-broker-restart', result);

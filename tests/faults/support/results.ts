@@ -30,3 +30,25 @@ export function writeResult(id: string, result: FaultResult): void {
   const stamped = { id, profile: faultProfile().name, measuredAt: new Date().toISOString(), ...result };
   writeFileSync(`${resultsDir}${id}.json`, `${JSON.stringify(stamped, null, 2)}\n`);
 }
+
+type ClassCounts = Map<string, { executions: number; errors: number }>;
+
+/** The table every exactly-once test shows: per class, what got a 202, the rows and the aggregate's totals. */
+export function perClassTable(
+  acknowledged: ClassCounts,
+  rows: ClassCounts,
+  totals: ClassCounts,
+): ResultTable {
+  const pair = (counts: { executions: number; errors: number } | undefined) =>
+    `${counts?.executions} / ${counts?.errors}`;
+  return {
+    title: 'Per class: acknowledged, rows in PostgreSQL, aggregate totals',
+    columns: ['class', 'acknowledged (exec / err)', 'rows (exec / err)', 'aggregate (exec / err)'],
+    rows: [...acknowledged].map(([classId, counts]) => [
+      classId,
+      pair(counts),
+      pair(rows.get(classId)),
+      pair(totals.get(classId)),
+    ]),
+  };
+}
