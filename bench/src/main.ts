@@ -3,7 +3,7 @@
  * benchmark, the end-to-end run and its ramp, then docs/benchmarks.md, docs/bench/results.json
  * and the PNG plots. Progress goes to stderr.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,13 @@ async function main(): Promise<number> {
   }
   if (options.help) {
     process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (options.render) {
+    const outDir = options.outDir ?? join(repoRoot, 'docs');
+    const results = JSON.parse(await readFile(join(outDir, 'bench', 'results.json'), 'utf8')) as BenchResults;
+    await writeFile(join(outDir, 'benchmarks.md'), renderMarkdown(results));
+    log(`rewrote ${join(outDir, 'benchmarks.md')} from bench/results.json of ${results.generatedAt}`);
     return 0;
   }
   const started = performance.now();

@@ -25,6 +25,7 @@ docs/bench/results.json and the PNG plots. Run the full default on a quiet machi
   --seed N                the simulated classroom's seed (default 1)
   --out DIR               where benchmarks.md and bench/ go (default the repository's docs/)
   --keep                  keep the run's database, bucket and topics
+  --render                only rewrite benchmarks.md from the last run's bench/results.json
   --help                  this text`;
 
 export interface BenchOptions {
@@ -44,6 +45,8 @@ export interface BenchOptions {
   seed: string;
   outDir: string | undefined;
   keep: boolean;
+  /** Only re-render benchmarks.md from the last results.json (after a change to the report). */
+  render: boolean;
   help: boolean;
 }
 
@@ -86,6 +89,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         seed: { type: 'string' },
         out: { type: 'string' },
         keep: { type: 'boolean' },
+        render: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -140,6 +144,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     seed: str('seed') ?? '1',
     outDir: str('out'),
     keep: values.keep === true,
+    render: values.render === true,
     help: values.help === true,
   };
 }

@@ -18,7 +18,11 @@ const ratio = (a: number | undefined | null, b: number | undefined | null) =>
   !Number.isFinite(b) ||
   b === 0
     ? 'n/a'
-    : `${(a / b).toFixed(2)}×`;
+    : `${formatRatio(a / b)}×`;
+
+/** Two decimals, or two significant digits for small ratios (0.0019, not 0.00). */
+const formatRatio = (value: number) =>
+  value !== 0 && Math.abs(value) < 0.1 ? String(Number(value.toPrecision(2))) : value.toFixed(2);
 const yesNo = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**not met**');
 
 const latencyRows: { key: keyof LatencySet; label: string }[] = [
