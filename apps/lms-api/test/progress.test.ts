@@ -155,6 +155,11 @@ describe('progress reads', () => {
     ]);
     const page = await t.as(alice.token).get(`/api/v1/classes/${classId}/progress?skip=1&limit=1`);
     expect(page.json().students.map((s: { userId: string }) => s.userId)).toEqual(['amy']);
+    expect(page.json().total).toBe(3);
+    // Past the end: no student, the total still counted.
+    const beyond = await t.as(alice.token).get(`/api/v1/classes/${classId}/progress?skip=10`);
+    expect(beyond.json()).toMatchObject({ students: [], total: 3 });
+    expect(beyond.headers['x-total-count']).toBe('3');
     expect((await t.as(alice.token).get(`/api/v1/classes/${classId}/progress?limit=201`)).statusCode).toBe(
       400,
     );

@@ -19,7 +19,8 @@ import {
 /**
  * The PostgreSQL schema of CONTRACT.md ("Storage"), shared by lms-api and the persister. It is
  * the single source of truth: migrations in `../drizzle` are generated from it with
- * `npx drizzle-kit generate`, never written by hand.
+ * `npx drizzle-kit generate`, never written by hand, except what drizzle cannot express
+ * (triggers and their functions), which lives in migrations made with `--custom`.
  *
  * Two kinds of table live here:
  * - LMS tables (users, classes, enrollments, assignments, submissions, auth) written by lms-api,
@@ -377,6 +378,81 @@ export const notebookAccesses = pgTable(
   (table) => [
     index('notebook_accesses_user_time_idx').on(table.userId, table.eventTime),
     index('notebook_accesses_class_time_idx').on(table.classId, table.eventTime),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Progress summaries (kept by triggers on cell_executions; read by lms-api's progress endpoints)
+// ---------------------------------------------------------------------------------------------
+//
+// A class page of the dashboard would otherwise count a million rows of cell_executions per
+// request. Statement-level triggers (migration 0003_progress_triggers) keep these in step with
+// the rows actually stored: an insert adds the rows it inserted (an event stored again adds
+// nothing), a delete recomputes the (class, student) pairs it touched from what remains, a
+// TRUNCATE empties them. Only events with a classId are summarised: progress is per class.
+
+/** Per student and class: the counts of ClassAggregate (CONTRACT.md) and the newest event time. */
+export const studentClassProgress = pgTable(
+  'student_class_progress',
+  {
+    classId: text('class_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    /** `cell_execution_complete` rows. */
+    executions: integer('executions').notNull().default(0),
+    /** `cell_execution_error` rows. */
+    errors: integer('errors').notNull().default(0),
+    /** The newest `event_time` of any cell_executions row. */
+    lastActivity: timestamp('last_activity', { withTimezone: true }),
+  },
+  (table) => [primaryKey({ name: 'student_class_progress_pkey', columns: [table.classId, table.userId] })],
+);
+
+/** Per student and cell the student has run in a class: whether it ever ran without error. */
+export const studentCellProgress = pgTable(
+  'student_cell_progress',
+  {
+    classId: text('class_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    notebookId: integer('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    cellId: text('cell_id').notNull(),
+    /** A `cell_execution_complete` row without error exists for this cell. */
+    completed: boolean('completed').notNull().default(false),
+  },
+  (table) => [
+    primaryKey({
+      name: 'student_cell_progress_pkey',
+      columns: [table.classId, table.userId, table.notebookId, table.cellId],
+    }),
+  ],
+);
+
+/** Per student and notebook: how many of its cells the student has run, and completed. */
+export const studentNotebookProgress = pgTable(
+  'student_notebook_progress',
+  {
+    classId: text('class_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    notebookId: integer('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    /** Rows of student_cell_progress for this notebook. */
+    cellsExecuted: integer('cells_executed').notNull().default(0),
+    /** ...of which `completed`. */
+    cellsCompleted: integer('cells_completed').notNull().default(0),
+  },
+  (table) => [
+    primaryKey({
+      name: 'student_notebook_progress_pkey',
+      columns: [table.classId, table.userId, table.notebookId],
+    }),
   ],
 );
 

@@ -43,7 +43,10 @@ describe('migrations', () => {
       'notification_outbox',
       'sessions',
       'signing_keys',
+      'student_cell_progress',
+      'student_class_progress',
       'student_classes',
+      'student_notebook_progress',
       'students',
       'users',
     ]);

@@ -1,8 +1,17 @@
-import { cellExecutions, cells, type Database, notebooks, studentClasses, students } from '@cellstream/db';
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import {
+  cellExecutions,
+  cells,
+  type Database,
+  notebooks,
+  studentClasses,
+  studentClassProgress,
+  studentNotebookProgress,
+  students,
+} from '@cellstream/db';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
 
 /**
- * The dashboard's reads from `cell_executions`. Counts follow the aggregator's definitions
+ * The dashboard's reads of stored executions. Counts follow the aggregator's definitions
  * (CONTRACT.md, ClassAggregate): an execution is a `cell_execution_complete` event, an error a
  * `cell_execution_error` event. A cell is completed once it has run without error.
  */
@@ -18,78 +27,78 @@ export interface StudentProgress {
   notebooks: { notebookPath: string; cellsCompleted: number; cellsExecuted: number; cellsKnown: number }[];
 }
 
-/** One page of a class's enrolled students (by userId) with their progress in that class. */
+/**
+ * One page of a class's enrolled students (by userId) with their progress in that class, in one
+ * statement: the page of enrolments, then each student's row of the progress summaries the
+ * database keeps beside cell_executions (packages/db, "Progress summaries"). A page costs a row
+ * per student and notebook, never a row per execution.
+ */
 export async function classProgress(
   db: Database,
   classId: number,
   page: { skip: number; limit: number },
 ): Promise<{ students: StudentProgress[]; total: number }> {
-  const enrolled = eq(studentClasses.classId, classId);
-  const [pageRows, [total]] = await Promise.all([
-    db
-      .select({ userId: students.userId, displayName: students.displayName })
-      .from(studentClasses)
-      .innerJoin(students, eq(students.id, studentClasses.studentId))
-      .where(enrolled)
-      .orderBy(asc(students.userId))
-      .offset(page.skip)
-      .limit(page.limit),
-    db.select({ n: count() }).from(studentClasses).where(enrolled),
-  ]);
-  const userIds = pageRows.map((row) => row.userId);
-  if (userIds.length === 0) return { students: [], total: total?.n ?? 0 };
   const eventClassId = String(classId);
-  const inPage = and(eq(cellExecutions.classId, eventClassId), inArray(cellExecutions.userId, userIds));
+  const { rows } = await db.execute<ProgressRow>(sql`
+    WITH known AS (
+      SELECT ${cells.notebookId} AS notebook_id, count(*)::int AS cells
+        FROM ${cells} JOIN ${notebooks} ON ${notebooks.id} = ${cells.notebookId}
+       WHERE ${notebooks.classId} = ${eventClassId}
+       GROUP BY ${cells.notebookId}
+    ), page AS (
+      SELECT ${students.userId} AS user_id, ${students.displayName} AS display_name,
+             count(*) OVER ()::int AS total
+        FROM ${studentClasses} JOIN ${students} ON ${students.id} = ${studentClasses.studentId}
+       WHERE ${studentClasses.classId} = ${classId}
+       ORDER BY ${students.userId}
+      OFFSET ${page.skip} LIMIT ${page.limit}
+    )
+    SELECT page.user_id AS "userId", page.display_name AS "displayName", page.total,
+           coalesce(${studentClassProgress.executions}, 0) AS executions,
+           coalesce(${studentClassProgress.errors}, 0) AS errors,
+           ${studentClassProgress.lastActivity} AS "lastActivity",
+           coalesce((
+             SELECT json_agg(json_build_object(
+                      'notebookPath', ${notebooks.path},
+                      'cellsCompleted', ${studentNotebookProgress.cellsCompleted},
+                      'cellsExecuted', ${studentNotebookProgress.cellsExecuted},
+                      'cellsKnown', coalesce(known.cells, 0))
+                    ORDER BY ${notebooks.path})
+               FROM ${studentNotebookProgress}
+               JOIN ${notebooks} ON ${notebooks.id} = ${studentNotebookProgress.notebookId}
+               LEFT JOIN known ON known.notebook_id = ${studentNotebookProgress.notebookId}
+              WHERE ${studentNotebookProgress.classId} = ${eventClassId}
+                AND ${studentNotebookProgress.userId} = page.user_id
+           ), '[]') AS notebooks
+      FROM page
+      LEFT JOIN ${studentClassProgress}
+        ON ${studentClassProgress.classId} = ${eventClassId} AND ${studentClassProgress.userId} = page.user_id
+     ORDER BY page.user_id`);
 
-  const [totals, perNotebook] = await Promise.all([
-    db
-      .select({
-        userId: cellExecutions.userId,
-        executions: sql<number>`count(*) FILTER (WHERE ${cellExecutions.eventType} = ${EXECUTION})::int`,
-        errors: sql<number>`count(*) FILTER (WHERE ${cellExecutions.eventType} = ${ERROR})::int`,
-        lastActivity: sql<Date | null>`max(${cellExecutions.eventTime})`.mapWith(cellExecutions.eventTime),
-      })
-      .from(cellExecutions)
-      .where(inPage)
-      .groupBy(cellExecutions.userId),
-    db
-      .select({
-        userId: cellExecutions.userId,
-        notebookPath: notebooks.path,
-        cellsCompleted: sql<number>`count(DISTINCT ${cellExecutions.cellId}) FILTER (
-          WHERE ${cellExecutions.eventType} = ${EXECUTION} AND NOT ${cellExecutions.hasError})::int`,
-        cellsExecuted: sql<number>`count(DISTINCT ${cellExecutions.cellId})::int`,
-        cellsKnown: sql<number>`(SELECT count(*) FROM ${cells} WHERE ${cells.notebookId} = ${notebooks.id})::int`,
-      })
-      .from(cellExecutions)
-      .innerJoin(notebooks, eq(notebooks.id, cellExecutions.notebookId))
-      .where(inPage)
-      .groupBy(cellExecutions.userId, notebooks.id, notebooks.path)
-      .orderBy(asc(notebooks.path)),
-  ]);
-
-  const totalsByUser = new Map(totals.map((row) => [row.userId, row]));
+  // A page past the end has no row to carry the total.
+  const total =
+    rows[0]?.total ??
+    (await db.select({ n: count() }).from(studentClasses).where(eq(studentClasses.classId, classId)))[0]?.n ??
+    0;
   return {
-    total: total?.n ?? 0,
-    students: pageRows.map(({ userId, displayName }) => {
-      const sums = totalsByUser.get(userId);
-      return {
-        userId,
-        displayName,
-        executions: sums?.executions ?? 0,
-        errors: sums?.errors ?? 0,
-        lastActivity: sums?.lastActivity?.toISOString() ?? null,
-        notebooks: perNotebook
-          .filter((row) => row.userId === userId)
-          .map(({ notebookPath, cellsCompleted, cellsExecuted, cellsKnown }) => ({
-            notebookPath,
-            cellsCompleted,
-            cellsExecuted,
-            cellsKnown,
-          })),
-      };
-    }),
+    total,
+    students: rows.map(({ total: _total, lastActivity, ...student }) => ({
+      ...student,
+      lastActivity: lastActivity === null ? null : new Date(lastActivity).toISOString(),
+    })),
   };
+}
+
+/** A row of classProgress's statement, as pg parses it. */
+interface ProgressRow extends Record<string, unknown> {
+  userId: string;
+  displayName: string | null;
+  total: number;
+  executions: number;
+  errors: number;
+  /** pg parses timestamptz to a Date; a string when a caller changed the type parser. */
+  lastActivity: Date | string | null;
+  notebooks: StudentProgress['notebooks'];
 }
 
 export interface TimelineEntry {
