@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { AppProcess, createTestDatabase } from '@cellstream/testkit';
+import { AppProcess, createTestBucket, createTestDatabase, testEnv } from '@cellstream/testkit';
 import pg from 'pg';
 
 const { values: flags } = parseArgs({
@@ -111,6 +111,41 @@ async function fillExecutions(client: pg.Pool, classId: number, userIds: string[
   await client.query('ANALYZE');
 }
 
+/**
+ * The same executions as points of `student_progress` in a bucket of the run's own, as the
+ * persister writes them (tags userId, classId, event, notebook, cellType, sessionId; field
+ * success), for the activity reads.
+ */
+async function fillActivity(bucket: string, classId: number, userIds: string[]): Promise<void> {
+  const endpoint = new URL('/api/v2/write', testEnv.INFLUX_URL);
+  endpoint.search = new URLSearchParams({ org: testEnv.INFLUX_ORG, bucket, precision: 's' }).toString();
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+  if (testEnv.INFLUX_TOKEN) headers.authorization = `Token ${testEnv.INFLUX_TOKEN}`;
+  const nowSeconds = Math.floor(Date.now() / 1_000);
+  const chunk = 10_000;
+  let next = 0;
+  const worker = async () => {
+    while (next < executionCount) {
+      const from = next;
+      next = Math.min(executionCount, from + chunk);
+      const lines: string[] = [];
+      for (let g = from; g < next; g++) {
+        const error = g % 7 === 0;
+        const user = userIds[g % userIds.length];
+        lines.push(
+          `student_progress,userId=${user},classId=${classId},event=${error ? 'cell_execution_error' : 'cell_execution_complete'},` +
+            `notebook=week${1 + (Math.floor(g / userIds.length) % 3)},cellType=code,sessionId=session-${g % userIds.length} ` +
+            `success=${!error},cellId="cell-${Math.floor(g / 7) % 20}",executionCount=${g % 50}i,duration=${g % 300} ${nowSeconds - (g % 604_800)}`,
+        );
+      }
+      const response = await fetch(endpoint, { method: 'POST', headers, body: lines.join('\n') });
+      if (response.status !== 204)
+        throw new Error(`InfluxDB write: ${response.status} ${await response.text()}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}
+
 interface Figures {
   p50: number;
   p99: number;
@@ -158,6 +193,7 @@ const ratio = (value: number) => `${value < 1 ? value.toPrecision(2) : value.toF
 
 async function main(): Promise<void> {
   const database = await createTestDatabase('bench_progress');
+  const bucket = await createTestBucket('bench_progress');
   const lms = await AppProcess.start(
     'lms-api',
     {
@@ -166,6 +202,7 @@ async function main(): Promise<void> {
       ADMIN_USERNAME: admin.username,
       ADMIN_PASSWORD: admin.password,
       SEED_DEMO: 'false',
+      INFLUX_BUCKET: bucket.bucket,
       LOGIN_RATE_LIMIT: '100000',
       NODE_ENV: 'production',
     },
@@ -184,6 +221,12 @@ async function main(): Promise<void> {
     const stored = (await client.query('SELECT count(*)::int n FROM cell_executions')).rows[0].n as number;
     say(
       `stored ${stored.toLocaleString('en')} executions in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+
+    t0 = performance.now();
+    await fillActivity(bucket.bucket, classId, userIds);
+    say(
+      `wrote ${executionCount.toLocaleString('en')} student_progress points to InfluxDB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
 
     // The figures served come from the summaries the triggers kept while the rows went in.
@@ -253,6 +296,43 @@ async function main(): Promise<void> {
       }),
     ]);
 
+    const fluxOf = (interval: string, range: string) => `from(bucket: "${bucket.bucket}")
+  |> range(start: -${range})
+  |> filter(fn: (r) => r._measurement == "student_progress" and r._field == "success")
+  |> filter(fn: (r) => r.classId == "${classId}")
+  |> filter(fn: (r) => r.event == "cell_execution_complete" or r.event == "cell_execution_error")
+  |> group(columns: ["event"])
+  |> aggregateWindow(every: ${interval}, fn: count, createEmpty: false)`;
+    const bareFlux = async (interval: string, range: string) => {
+      const response = await fetch(new URL(`/api/v2/query?org=${testEnv.INFLUX_ORG}`, testEnv.INFLUX_URL), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/vnd.flux',
+          accept: 'application/csv',
+          ...(testEnv.INFLUX_TOKEN ? { authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {}),
+        },
+        body: fluxOf(interval, range),
+      });
+      if (response.status !== 200) throw new Error(`Flux: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    // The dashboard's live chart (per minute over the last hour), and a week per hour.
+    for (const [interval, range, calls] of [
+      ['1m', '1h', requestCount],
+      ['1h', '7d', baselineRequests],
+    ] as const) {
+      rows.push([
+        `GET /classes/${classId}/activity?interval=${interval}&range=${range}${calls === requestCount ? '' : ` (${calls} requests)`}`,
+        await measure(
+          () => get(`/classes/${classId}/activity?interval=${interval}&range=${range}`),
+          calls,
+          2,
+        ),
+        // Baseline: the endpoint's Flux query, POSTed bare.
+        await measure(() => bareFlux(interval, range), calls, 2),
+      ]);
+    }
+
     say(
       `\nProgress reads: ${requestCount} requests per endpoint, ${concurrency} at a time (after 20 warm-up); the class-page baselines (counting the raw rows) ${baselineRequests} each`,
     );
@@ -268,7 +348,7 @@ async function main(): Promise<void> {
   } finally {
     await client.end();
     await lms.stop('SIGTERM');
-    if (!flags.keep) await database.drop();
+    if (!flags.keep) await Promise.all([database.drop(), bucket.drop()]);
   }
 }
 
