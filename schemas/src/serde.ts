@@ -66,6 +66,8 @@ export interface TopicSerdeOptions {
 
 export class TopicSerde {
   private readonly ids = new Map<ValueTopicName, Promise<number>>();
+  /** Where records are encoded before being copied out at their exact size; grows as needed. */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
   private readonly resolvers = new Map<string, Promise<Resolver | undefined>>();
 
   constructor(
@@ -107,18 +109,47 @@ export class TopicSerde {
   }
 
   async encode<T extends ValueTopicName>(topic: T, record: TopicValue<T>): Promise<Buffer> {
+    const [message] = await this.encodeMany(topic, [record]);
+    return message as Buffer;
+  }
+
+  /**
+   * Encodes records of one topic: one registry lookup for all of them, and per record one
+   * buffer (header and body written together through a scratch buffer, not a body then a copy).
+   * Throws SCHEMAS_INVALID_RECORD, naming the fields, when any record does not fit the schema.
+   */
+  async encodeMany<T extends ValueTopicName>(topic: T, records: readonly TopicValue<T>[]): Promise<Buffer[]> {
     const type = avroType(recordOf(topic));
-    const invalid: string[] = [];
-    if (!type.isValid(record, { errorHook: (path) => invalid.push(path.join('.')) })) {
-      throw new SchemasError(
-        'SCHEMAS_INVALID_RECORD',
-        `Not a valid ${recordOf(topic)} for ${topic}: ${invalid.join(', ')}`,
-        {
-          context: { topic, paths: invalid },
-        },
-      );
+    for (const record of records) {
+      const invalid: string[] = [];
+      if (!type.isValid(record, { errorHook: (path) => invalid.push(path.join('.')) })) {
+        throw new SchemasError(
+          'SCHEMAS_INVALID_RECORD',
+          `Not a valid ${recordOf(topic)} for ${topic}: ${invalid.join(', ')}`,
+          {
+            context: { topic, paths: invalid },
+          },
+        );
+      }
     }
-    return encodeWire(await this.schemaId(topic), type.toBuffer(record));
+    const schemaId = await this.schemaId(topic);
+    return records.map((record) => this.toWire(type, schemaId, record));
+  }
+
+  /** Synchronous, so the scratch buffer is never shared by two encodes. */
+  private toWire(type: Type, schemaId: number, record: unknown): Buffer {
+    for (;;) {
+      const end = type.encode(record, this.scratch, WIRE_HEADER_BYTES);
+      if (end >= 0) {
+        const message = Buffer.allocUnsafe(end);
+        message.writeUInt8(MAGIC_BYTE, 0);
+        message.writeInt32BE(schemaId, 1);
+        this.scratch.copy(message, WIRE_HEADER_BYTES, WIRE_HEADER_BYTES, end);
+        return message;
+      }
+      // avsc answers a too-small buffer with minus the bytes missing.
+      this.scratch = Buffer.allocUnsafe(Math.max(2 * this.scratch.length, this.scratch.length - end));
+    }
   }
 
   async decode<T extends ValueTopicName>(topic: T, message: Buffer): Promise<TopicValue<T>> {

@@ -97,6 +97,25 @@ describe('TopicSerde', () => {
     expect(await serde.decode('learning.events.v1', first as Buffer)).toEqual(sampleLearningEvent);
   });
 
+  it('encodes many records of a topic, small and larger than its scratch buffer, each on its own buffer', async () => {
+    const serde = new TopicSerde(fakeRegistry().client);
+    const big = { ...sampleLearningEvent, eventId: 'big', code: 'x'.repeat(200_000) };
+    const records = [sampleLearningEvent, big, { ...sampleLearningEvent, eventId: 'after-big' }];
+    const messages = await serde.encodeMany('learning.events.v1', records);
+    expect(messages).toHaveLength(3);
+    // Were a message a view of the scratch buffer, the later records would overwrite the earlier.
+    const decoded = await Promise.all(messages.map((message) => serde.decode('learning.events.v1', message)));
+    expect(decoded).toEqual(records);
+    expect(messages[0]).toEqual(await serde.encode('learning.events.v1', sampleLearningEvent));
+    // One invalid record refuses the whole call, naming its fields.
+    await expect(
+      serde.encodeMany('learning.events.v1', [
+        sampleLearningEvent,
+        { ...sampleLearningEvent, cellIndex: 'x' } as never,
+      ]),
+    ).rejects.toMatchObject({ code: 'SCHEMAS_INVALID_RECORD', context: { paths: ['cellIndex'] } });
+  });
+
   it('looks the id up instead of registering when autoRegister is false', async () => {
     const registry = fakeRegistry();
     const producer = new TopicSerde(registry.client, { autoRegister: false });

@@ -230,12 +230,8 @@ export class KafkaEventPublisher implements EventPublisher {
 
   private async encode(events: readonly LearningEvent[]): Promise<Message[]> {
     try {
-      return await Promise.all(
-        events.map(async (event) => ({
-          key: topicKeys.learningEvent(event),
-          value: await this.options.serde.encode('learning.events.v1', event),
-        })),
-      );
+      const values = await this.options.serde.encodeMany('learning.events.v1', events);
+      return events.map((event, i) => ({ key: topicKeys.learningEvent(event), value: values[i] as Buffer }));
     } catch (error) {
       if (error instanceof SchemasError && error.code.startsWith('SCHEMAS_REGISTRY_')) {
         throw new IngestError(
