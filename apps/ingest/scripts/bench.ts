@@ -16,8 +16,9 @@
  *      on the same schedule, to tell ingest's share of the tail from Kafka's.
  *
  * Flags: --duration 15 --warmup 3 --clients 32 --batch 100 --rate 5000 --partitions 6
- *        --rounds 1 (alternate ingest and baseline phases this many times; figures are summed:
- *                    on a shared machine, other load then weighs on both alike)
+ *        --rounds 3 (alternate ingest and baseline phases this many times; figures are summed:
+ *                    on a shared machine, other load then weighs on both alike; single rounds
+ *                    on this 2-core machine gave ratios from 57% to 76%)
  *        --skip-closed --skip-rate --skip-baseline --source (run src/main.ts through tsx)
  *        --keep-topics (the run's two topics are deleted at the end unless this is given)
  *        --profile <dir> (write a V8 CPU profile of ingest there, for chrome://inspect or speedscope)
@@ -54,7 +55,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '100' },
     rate: { type: 'string', default: '5000' },
     partitions: { type: 'string', default: '6' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
     'skip-closed': { type: 'boolean', default: false },
     'skip-rate': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
