@@ -220,17 +220,27 @@ async function measureLatency(port: number, config: ReturnType<typeof loadAggreg
   // Per class: send times of its executions, in order; the aggregate's count says how many it includes.
   const pending = new Map<string, { sentAt: number[]; matched: number }>();
   const samples: number[] = [];
+  // The same samples split at the aggregate's updatedAt (the aggregator's clock when it planned
+  // the transaction): produced -> planned, and planned -> read (commit, markers, fetch).
+  const toPlanned: number[] = [];
+  const toRead: number[] = [];
+  const wallOffset = Date.now() - performance.now();
   let measuring = false;
   const reader = latencyReader(
     kafka,
     config.CLASS_AGGREGATES_TOPIC,
     config.TOPIC_PREFIX,
-    (classId, count, at) => {
+    (classId, count, at, updatedAt) => {
       const queue = pending.get(classId);
       if (!queue) return;
+      const planned = updatedAt - wallOffset;
       while (queue.matched < count && queue.matched < queue.sentAt.length) {
         const sentAt = queue.sentAt[queue.matched++] as number;
-        if (measuring && sentAt >= 0) samples.push(at - sentAt);
+        if (measuring && sentAt >= 0) {
+          samples.push(at - sentAt);
+          toPlanned.push(planned - sentAt);
+          toRead.push(at - planned);
+        }
       }
     },
   );
@@ -302,11 +312,19 @@ async function measureLatency(port: number, config: ReturnType<typeof loadAggreg
 
   samples.sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]?.toFixed(1);
+  const quantiles = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(1);
+    return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`;
+  };
   console.log(
     `latency: offered ${total} events in ${offeredSeconds.toFixed(1)} s (${Math.round(total / offeredSeconds)} events/s), ${CLASSES} classes, EMIT_INTERVAL_MS=${args['emit-interval']}`,
   );
   console.log(
     `latency: event produced -> aggregate read (read_committed), ${samples.length} of ${expectedSamples} executions after a ${WARMUP_MS / 1_000} s warm-up: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${samples.at(-1)?.toFixed(1)} ms`,
+  );
+  console.log(
+    `latency split at the aggregate's updatedAt: produced -> transaction planned ${quantiles(toPlanned)}; planned -> read ${quantiles(toRead)}`,
   );
 }
 
@@ -315,7 +333,7 @@ function latencyReader(
   client: Kafka,
   topic: string,
   prefix: string,
-  onAggregate: (classId: string, count: number, at: number) => void,
+  onAggregate: (classId: string, count: number, at: number, updatedAt: number) => void,
 ) {
   const serde = new TopicSerde(registry, { topicPrefix: prefix });
   const consumer = client.consumer({ groupId: uniqueName('latency-reader', 'bench'), maxWaitTimeInMs: 20 });
@@ -329,7 +347,12 @@ function latencyReader(
           const at = performance.now();
           if (!message.value) return;
           const aggregate = await serde.decode('learning.class-aggregates.v1', message.value);
-          onAggregate(aggregate.classId, aggregate.totalExecutions + aggregate.totalErrors, at);
+          onAggregate(
+            aggregate.classId,
+            aggregate.totalExecutions + aggregate.totalErrors,
+            at,
+            Number(aggregate.updatedAt),
+          );
         },
       });
       await joined;
