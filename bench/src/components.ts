@@ -6,7 +6,10 @@ export type ComponentName = (typeof componentNames)[number];
 
 /** Flags of each component's script in the short (`--quick`) and the full run. */
 export const componentFlags: Record<ComponentName, { quick: string[]; full: string[] }> = {
-  ingest: { quick: ['--duration', '5', '--warmup', '1', '--rate', '1000', '--clients', '8', '--rounds', '1'], full: [] },
+  ingest: {
+    quick: ['--duration', '5', '--warmup', '1', '--rate', '1000', '--clients', '8', '--rounds', '1'],
+    full: [],
+  },
   persister: { quick: ['--events', '20000'], full: [] },
   aggregator: {
     quick: ['--events', '20000', '--classes', '50', '--students', '20', '--rate', '500', '--seconds', '10'],
