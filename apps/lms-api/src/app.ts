@@ -72,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
     deps.keys ??
     new KeyStore(db, {
       retainRetiredMs: Math.max(config.TOKEN_TTL_SECONDS * 1000, config.INGEST_TOKEN_TTL_DAYS * 86_400_000),
+      secret: config.SIGNING_KEY_SECRET,
     });
   await keys.ensureKey();
   const tokens = new TokenService(keys);

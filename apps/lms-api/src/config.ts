@@ -29,6 +29,15 @@ export const lmsConfigSchema = baseConfigSchema.extend({
   INGEST_TOKEN_TTL_DAYS: z.coerce.number().int().positive().max(3650).default(180),
   /** Origins allowed to call the API from a browser (comma list); empty: same origin only. */
   CORS_ORIGINS: z.string().default('').transform(csv),
+  /**
+   * Seals the private signing keys in PostgreSQL (AES-256-GCM, key derived by HKDF): a copy of
+   * the database then cannot mint tokens. Empty: stored as plain JWKs (the local stack's
+   * default). Once set, keep it: sealed keys do not open without it. At least 32 characters.
+   */
+  SIGNING_KEY_SECRET: z
+    .string()
+    .default('')
+    .refine((value) => value === '' || value.length >= 32, { message: 'must be at least 32 characters' }),
   /** Logins allowed per client address and minute. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   /** Creates the demo instructor, class and students at start (used by `npm start`). */

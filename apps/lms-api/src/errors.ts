@@ -59,6 +59,11 @@ export const errorCatalogue = {
   },
   AUTH_RATE_LIMITED: { status: 429, description: 'Too many login attempts; wait for `Retry-After` seconds.' },
   LMS_INTERNAL: { status: 500, description: 'An unexpected error; the log has its details.' },
+  LMS_SIGNING_KEY_UNREADABLE: {
+    status: 500,
+    description:
+      'A signing key is sealed and SIGNING_KEY_SECRET is missing or not the secret it was sealed with.',
+  },
   LMS_DATABASE_UNAVAILABLE: { status: 503, description: 'PostgreSQL does not answer; retry later.' },
   LMS_INFLUX_UNAVAILABLE: { status: 503, description: 'InfluxDB does not answer; retry later.' },
 } as const satisfies Record<string, { status: number; description: string }>;

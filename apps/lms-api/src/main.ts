@@ -30,6 +30,9 @@ async function main(): Promise<void> {
     ? createNotificationRelay(config, db, logger, metrics)
     : undefined;
   relay?.start();
+  if (!config.SIGNING_KEY_SECRET) {
+    logger.warn('SIGNING_KEY_SECRET is not set: private signing keys are stored unsealed in PostgreSQL');
+  }
   const app = await buildApp({ db, config, logger, relay, metrics });
   const retention = setInterval(() => {
     applyRetention(db)

@@ -62,6 +62,7 @@ export async function createTestApp(
   await ensureAdmin(handle.db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
   const keys = new KeyStore(handle.db, {
     retainRetiredMs: Math.max(config.TOKEN_TTL_SECONDS * 1000, config.INGEST_TOKEN_TTL_DAYS * 86_400_000),
+    secret: config.SIGNING_KEY_SECRET,
   });
   const app = await buildApp({ db: handle.db, config, keys, ...deps });
 

@@ -1,6 +1,7 @@
 import { type Database, signingKeys } from '@cellstream/db';
-import { and, desc, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { isSealed, KeySealer, privateJwkOf } from './key-encryption.js';
 
 /**
  * The keys lms-api signs tokens with, kept in `signing_keys` so every instance signs with the
@@ -23,6 +24,8 @@ export interface KeyStoreOptions {
   retainRetiredMs: number;
   /** How long this instance trusts its cached keys before reading them again, in ms. */
   refreshMs?: number;
+  /** SIGNING_KEY_SECRET: seal private keys at rest (key-encryption.ts). Empty or absent: plain JWKs. */
+  secret?: string;
 }
 
 interface Snapshot {
@@ -34,20 +37,36 @@ interface Snapshot {
 export class KeyStore {
   private snapshot: Promise<Snapshot> | undefined;
   private readonly refreshMs: number;
+  private readonly sealer: KeySealer | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly options: KeyStoreOptions,
   ) {
     this.refreshMs = options.refreshMs ?? 60_000;
+    this.sealer = options.secret ? new KeySealer(options.secret) : undefined;
   }
 
-  /** Creates the first key if there is none; safe when several instances start together. */
+  /**
+   * Creates the first key if there is none, and with a secret seals the keys still stored
+   * plain (those of a deployment that set SIGNING_KEY_SECRET after it started); safe when
+   * several instances start together. Refuses to start when a key cannot be opened.
+   */
   async ensureKey(): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK_ID})`);
-      const active = await tx.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).limit(1);
-      if (active.length === 0) await tx.insert(signingKeys).values(await newKeyRow());
+      const rows = await tx.select().from(signingKeys);
+      for (const row of rows) {
+        const jwk = privateJwkOf(row.kid, row.privateJwk, this.sealer);
+        if (this.sealer && !isSealed(row.privateJwk)) {
+          await tx
+            .update(signingKeys)
+            .set({ privateJwk: this.sealer.seal(row.kid, jwk) })
+            .where(eq(signingKeys.kid, row.kid));
+        }
+      }
+      if (!rows.some((row) => row.retiredAt === null))
+        await tx.insert(signingKeys).values(await this.newKeyRow());
     });
     this.snapshot = undefined;
   }
@@ -56,7 +75,7 @@ export class KeyStore {
   async rotate(): Promise<{ kid: string; retired: string[] }> {
     const result = await this.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK_ID})`);
-      const row = await newKeyRow();
+      const row = await this.newKeyRow();
       await tx.insert(signingKeys).values(row);
       const retired = await tx
         .update(signingKeys)
@@ -67,6 +86,12 @@ export class KeyStore {
     });
     this.snapshot = undefined;
     return result;
+  }
+
+  /** A new key pair as a row, its private half sealed when there is a secret. */
+  private async newKeyRow() {
+    const pair = await newKeyPair();
+    return this.sealer ? { ...pair, privateJwk: this.sealer.seal(pair.kid, pair.privateJwk) } : pair;
   }
 
   async signingKey(): Promise<SigningKeyHandle> {
@@ -112,7 +137,10 @@ export class KeyStore {
       .orderBy(desc(signingKeys.createdAt));
     const activeRow = rows.find((row) => row.retiredAt === null);
     if (!activeRow) throw new Error('No active signing key: ensureKey() must run at start.');
-    const key = await importJWK(activeRow.privateJwk as JWK, activeRow.algorithm);
+    const key = await importJWK(
+      privateJwkOf(activeRow.kid, activeRow.privateJwk, this.sealer),
+      activeRow.algorithm,
+    );
     if (key instanceof Uint8Array) throw new Error(`Signing key ${activeRow.kid} is not an asymmetric key.`);
     return {
       loadedAt: Date.now(),
@@ -122,10 +150,10 @@ export class KeyStore {
   }
 }
 
-async function newKeyRow() {
+async function newKeyPair() {
   const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
   const kid = crypto.randomUUID();
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' };
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
   return { kid, algorithm: SIGNING_ALGORITHM, publicJwk, privateJwk };
 }
