@@ -23,6 +23,7 @@ import { LmsError } from './errors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { metricsPlugin } from './http/metrics.js';
 import { openApiOptions } from './http/openapi.js';
+import { pgRateLimitStore } from './http/rate-limit-store.js';
 import { validatorCompiler } from './http/validation.js';
 import type { NotificationRelay } from './notifications/relay.js';
 import { adminRoutes } from './routes/admin.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
     // pino's Logger is what Fastify logs through; its type is stricter than FastifyBaseLogger.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.LMS_BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
     // Requests Node's parser refuses get our {code, message} and `Connection: close`.
     clientErrorHandler: createClientErrorHandler({
       headersTooLarge: 'LMS_HEADERS_TOO_LARGE',
@@ -120,6 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
   await app.register(cors, { origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false });
   await app.register(rateLimit, {
     global: false,
+    // In PostgreSQL, so the limits hold across every instance of lms-api.
+    store: pgRateLimitStore(db),
     errorResponseBuilder: (_request, context) =>
       new LmsError('AUTH_RATE_LIMITED', `Too many attempts: try again in ${context.after}.`),
   });

@@ -38,7 +38,21 @@ export const lmsConfigSchema = baseConfigSchema.extend({
     .string()
     .default('')
     .refine((value) => value === '' || value.length >= 32, { message: 'must be at least 32 characters' }),
-  /** Logins allowed per client address and minute. */
+  /**
+   * Behind a load balancer: which proxies' X-Forwarded-For to believe for the client address
+   * (the login limit counts per address). Empty: none, the peer is the client. `true`: any;
+   * else a comma list of the proxies' addresses or CIDRs (Fastify's trustProxy).
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value): boolean | string[] => {
+      const trimmed = value.trim();
+      if (trimmed === '' || trimmed === 'false') return false;
+      if (trimmed === 'true') return true;
+      return csv(trimmed);
+    }),
+  /** Logins allowed per client address and minute (counted in PostgreSQL, for all instances). */
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   /** Creates the demo instructor, class and students at start (used by `npm start`). */
   SEED_DEMO: z

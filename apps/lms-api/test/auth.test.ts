@@ -1,6 +1,7 @@
 import { createTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER, type TokenVerifier } from '@cellstream/shared';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import { TokenService } from '../src/auth/tokens.js';
 import { ADMIN, codeOf, createTestApp, type TestApp } from './helpers.js';
 
@@ -80,7 +81,7 @@ describe('identity: login, tokens, keys', () => {
     expect(codeOf(notJson)).toBe('LMS_BAD_REQUEST');
   });
 
-  it('rate-limits logins per client (429)', async () => {
+  it('rate-limits logins per client address (429), across instances', async () => {
     const limited = await createTestApp('lms_auth_limit', { LOGIN_RATE_LIMIT: '2' });
     try {
       const attempt = () => limited.as().post('/api/v1/auth/login', { username: 'x', password: 'yyyyyyyy' });
@@ -90,8 +91,51 @@ describe('identity: login, tokens, keys', () => {
       expect(third.statusCode).toBe(429);
       expect(codeOf(third)).toBe('AUTH_RATE_LIMITED');
       expect(third.headers['retry-after']).toBeDefined();
+
+      // A second instance on the same database counts the same attempts: the limit is the
+      // deployment's, not each instance's. Another address still has its own budget.
+      const second = await buildApp({ db: limited.db, config: limited.config, keys: limited.keys });
+      try {
+        const other = await second.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { username: 'x', password: 'yyyyyyyy' },
+        });
+        expect(other.statusCode).toBe(429);
+        const elsewhere = await second.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: '10.1.2.3',
+          payload: { username: 'x', password: 'yyyyyyyy' },
+        });
+        expect(elsewhere.statusCode).toBe(401);
+      } finally {
+        await second.close();
+      }
     } finally {
       await limited.close();
+    }
+  });
+
+  it('counts logins per forwarded client address behind a trusted proxy (TRUST_PROXY)', async () => {
+    const proxied = await createTestApp('lms_auth_proxy', {
+      LOGIN_RATE_LIMIT: '1',
+      TRUST_PROXY: '127.0.0.1',
+    });
+    try {
+      const from = (client: string) =>
+        proxied.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          headers: { 'x-forwarded-for': client },
+          payload: { username: 'x', password: 'yyyyyyyy' },
+        });
+      expect((await from('203.0.113.7')).statusCode).toBe(401);
+      expect((await from('203.0.113.7')).statusCode).toBe(429);
+      // Another student behind the same proxy is not locked out by the first.
+      expect((await from('203.0.113.8')).statusCode).toBe(401);
+    } finally {
+      await proxied.close();
     }
   });
 

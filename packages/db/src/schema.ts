@@ -82,6 +82,20 @@ export const signingKeys = pgTable('signing_keys', {
   retiredAt: timestamp('retired_at', { withTimezone: true }),
 });
 
+/**
+ * Fixed-window request counters shared by every lms-api instance (login attempts per client
+ * address): a limit per deployment, not per instance. `key` names the route and the client.
+ */
+export const rateLimitWindows = pgTable(
+  'rate_limit_windows',
+  {
+    key: text('key').primaryKey(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (table) => [index('rate_limit_windows_started_idx').on(table.startedAt)],
+);
+
 // ---------------------------------------------------------------------------------------------
 // LMS
 // ---------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ describe('migrations', () => {
       'notebook_accesses',
       'notebooks',
       'notification_outbox',
+      'rate_limit_windows',
       'sessions',
       'signing_keys',
       'student_cell_progress',
