@@ -40,6 +40,20 @@ const updatedAt = () =>
     .defaultNow()
     .$onUpdate(() => new Date());
 
+/**
+ * `user_id` of the event and progress tables: the event's external userId, a key of `students`
+ * (deleting a student deletes its rows; renaming it follows).
+ */
+const studentUserId = () =>
+  text('user_id')
+    .notNull()
+    .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' });
+/** A notebook the row belongs to (deleted with it). */
+const notebookIdOf = () =>
+  integer('notebook_id')
+    .notNull()
+    .references(() => notebooks.id, { onDelete: 'cascade' });
+
 export const userRole = pgEnum('user_role', ['admin', 'instructor', 'student']);
 export const submissionStatus = pgEnum('submission_status', ['submitted', 'graded', 'returned']);
 export const notebookAccessAction = pgEnum('notebook_access_action', ['open', 'save', 'close']);
@@ -302,9 +316,7 @@ export const cells = pgTable(
   'cells',
   {
     id: serial('id').primaryKey(),
-    notebookId: integer('notebook_id')
-      .notNull()
-      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    notebookId: notebookIdOf(),
     /** The notebook's own cell id (nbformat 4.5 `id`). */
     cellId: text('cell_id').notNull(),
     cellIndex: integer('cell_index'),
@@ -320,9 +332,7 @@ export const sessions = pgTable(
   {
     id: serial('id').primaryKey(),
     sessionId: text('session_id').notNull().unique(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    userId: studentUserId(),
     classId: text('class_id'),
     startedAt: timestamp('started_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -345,9 +355,7 @@ export const cellExecutions = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     eventId: text('event_id').notNull().unique(),
     eventType: text('event_type').notNull(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    userId: studentUserId(),
     classId: text('class_id'),
     sessionId: text('session_id'),
     notebookId: integer('notebook_id').references(() => notebooks.id, { onDelete: 'cascade' }),
@@ -377,14 +385,10 @@ export const notebookAccesses = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     eventId: text('event_id').notNull().unique(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    userId: studentUserId(),
     classId: text('class_id'),
     sessionId: text('session_id'),
-    notebookId: integer('notebook_id')
-      .notNull()
-      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    notebookId: notebookIdOf(),
     action: notebookAccessAction('action').notNull(),
     eventTime: timestamp('event_time', { withTimezone: true }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
@@ -410,9 +414,7 @@ export const studentClassProgress = pgTable(
   'student_class_progress',
   {
     classId: text('class_id').notNull(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    userId: studentUserId(),
     /** `cell_execution_complete` rows. */
     executions: integer('executions').notNull().default(0),
     /** `cell_execution_error` rows. */
@@ -428,12 +430,8 @@ export const studentCellProgress = pgTable(
   'student_cell_progress',
   {
     classId: text('class_id').notNull(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
-    notebookId: integer('notebook_id')
-      .notNull()
-      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    userId: studentUserId(),
+    notebookId: notebookIdOf(),
     cellId: text('cell_id').notNull(),
     /** A `cell_execution_complete` row without error exists for this cell. */
     completed: boolean('completed').notNull().default(false),
@@ -451,12 +449,8 @@ export const studentNotebookProgress = pgTable(
   'student_notebook_progress',
   {
     classId: text('class_id').notNull(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => students.userId, { onDelete: 'cascade', onUpdate: 'cascade' }),
-    notebookId: integer('notebook_id')
-      .notNull()
-      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    userId: studentUserId(),
+    notebookId: notebookIdOf(),
     /** Rows of student_cell_progress for this notebook. */
     cellsExecuted: integer('cells_executed').notNull().default(0),
     /** ...of which `completed`. */
