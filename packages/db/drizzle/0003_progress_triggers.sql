@@ -52,35 +52,42 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE FUNCTION "progress_recompute_after_delete"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "progress_recount"(class_ids text[], user_ids text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  -- Deletes are rare and wide (retention, a student's erasure): recompute the pairs touched.
-  DELETE FROM student_class_progress p USING (SELECT DISTINCT class_id, user_id FROM deleted) t
+  -- The three summaries of these (class, student) pairs, counted again from cell_executions:
+  -- after a delete (rare and wide: retention, a student's erasure), and for the backfill below.
+  DELETE FROM student_class_progress p USING unnest(class_ids, user_ids) AS t(class_id, user_id)
    WHERE p.class_id = t.class_id AND p.user_id = t.user_id;
   INSERT INTO student_class_progress (class_id, user_id, executions, errors, last_activity)
   SELECT e.class_id, e.user_id,
          count(*) FILTER (WHERE e.event_type = 'cell_execution_complete'),
          count(*) FILTER (WHERE e.event_type = 'cell_execution_error'),
          max(e.event_time)
-    FROM cell_executions e JOIN (SELECT DISTINCT class_id, user_id FROM deleted) t ON e.class_id = t.class_id AND e.user_id = t.user_id
+    FROM cell_executions e JOIN unnest(class_ids, user_ids) AS t(class_id, user_id) ON e.class_id = t.class_id AND e.user_id = t.user_id
    GROUP BY e.class_id, e.user_id;
 
-  DELETE FROM student_cell_progress c USING (SELECT DISTINCT class_id, user_id FROM deleted) t
+  DELETE FROM student_cell_progress c USING unnest(class_ids, user_ids) AS t(class_id, user_id)
    WHERE c.class_id = t.class_id AND c.user_id = t.user_id;
   INSERT INTO student_cell_progress (class_id, user_id, notebook_id, cell_id, completed)
   SELECT e.class_id, e.user_id, e.notebook_id, e.cell_id,
          bool_or(e.event_type = 'cell_execution_complete' AND NOT e.has_error)
-    FROM cell_executions e JOIN (SELECT DISTINCT class_id, user_id FROM deleted) t ON e.class_id = t.class_id AND e.user_id = t.user_id
+    FROM cell_executions e JOIN unnest(class_ids, user_ids) AS t(class_id, user_id) ON e.class_id = t.class_id AND e.user_id = t.user_id
    WHERE e.notebook_id IS NOT NULL AND e.cell_id IS NOT NULL
    GROUP BY e.class_id, e.user_id, e.notebook_id, e.cell_id;
 
-  DELETE FROM student_notebook_progress n USING (SELECT DISTINCT class_id, user_id FROM deleted) t
+  DELETE FROM student_notebook_progress n USING unnest(class_ids, user_ids) AS t(class_id, user_id)
    WHERE n.class_id = t.class_id AND n.user_id = t.user_id;
   INSERT INTO student_notebook_progress (class_id, user_id, notebook_id, cells_executed, cells_completed)
   SELECT c.class_id, c.user_id, c.notebook_id, count(*), count(*) FILTER (WHERE c.completed)
-    FROM student_cell_progress c JOIN (SELECT DISTINCT class_id, user_id FROM deleted) t
-      ON c.class_id = t.class_id AND c.user_id = t.user_id
+    FROM student_cell_progress c JOIN unnest(class_ids, user_ids) AS t(class_id, user_id) ON c.class_id = t.class_id AND c.user_id = t.user_id
    GROUP BY c.class_id, c.user_id, c.notebook_id;
+END
+$$;
+--> statement-breakpoint
+CREATE FUNCTION "progress_recompute_after_delete"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM progress_recount(array_agg(class_id), array_agg(user_id))
+     FROM (SELECT DISTINCT class_id, user_id FROM deleted WHERE class_id IS NOT NULL) touched;
   RETURN NULL;
 END
 $$;
@@ -105,22 +112,5 @@ CREATE TRIGGER "cell_executions_progress_truncate" AFTER TRUNCATE ON "cell_execu
   FOR EACH STATEMENT EXECUTE FUNCTION "progress_clear"();
 --> statement-breakpoint
 -- The rows stored before this migration.
-INSERT INTO "student_class_progress" (class_id, user_id, executions, errors, last_activity)
-SELECT class_id, user_id,
-       count(*) FILTER (WHERE event_type = 'cell_execution_complete'),
-       count(*) FILTER (WHERE event_type = 'cell_execution_error'),
-       max(event_time)
-  FROM "cell_executions"
- WHERE class_id IS NOT NULL
- GROUP BY class_id, user_id;
---> statement-breakpoint
-INSERT INTO "student_cell_progress" (class_id, user_id, notebook_id, cell_id, completed)
-SELECT class_id, user_id, notebook_id, cell_id, bool_or(event_type = 'cell_execution_complete' AND NOT has_error)
-  FROM "cell_executions"
- WHERE class_id IS NOT NULL AND notebook_id IS NOT NULL AND cell_id IS NOT NULL
- GROUP BY class_id, user_id, notebook_id, cell_id;
---> statement-breakpoint
-INSERT INTO "student_notebook_progress" (class_id, user_id, notebook_id, cells_executed, cells_completed)
-SELECT class_id, user_id, notebook_id, count(*), count(*) FILTER (WHERE completed)
-  FROM "student_cell_progress"
- GROUP BY class_id, user_id, notebook_id;
+SELECT progress_recount(array_agg(class_id), array_agg(user_id))
+  FROM (SELECT DISTINCT class_id, user_id FROM "cell_executions" WHERE class_id IS NOT NULL) pairs;
