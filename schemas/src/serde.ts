@@ -28,10 +28,14 @@ export const WIRE_HEADER_BYTES = 5;
 /** Prefixes an Avro body with the wire header. */
 export function encodeWire(schemaId: number, body: Buffer): Buffer {
   const message = Buffer.allocUnsafe(WIRE_HEADER_BYTES + body.length);
-  message.writeUInt8(MAGIC_BYTE, 0);
-  message.writeInt32BE(schemaId, 1);
+  writeWireHeader(message, schemaId);
   body.copy(message, WIRE_HEADER_BYTES);
   return message;
+}
+
+function writeWireHeader(message: Buffer, schemaId: number): void {
+  message.writeUInt8(MAGIC_BYTE, 0);
+  message.writeInt32BE(schemaId, 1);
 }
 
 /** Splits a message into schema id and Avro body; throws SCHEMAS_WIRE_FORMAT when it is not in the wire format. */
@@ -142,8 +146,7 @@ export class TopicSerde {
       const end = type.encode(record, this.scratch, WIRE_HEADER_BYTES);
       if (end >= 0) {
         const message = Buffer.allocUnsafe(end);
-        message.writeUInt8(MAGIC_BYTE, 0);
-        message.writeInt32BE(schemaId, 1);
+        writeWireHeader(message, schemaId);
         this.scratch.copy(message, WIRE_HEADER_BYTES, WIRE_HEADER_BYTES, end);
         return message;
       }

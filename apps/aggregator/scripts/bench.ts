@@ -310,12 +310,13 @@ async function measureLatency(port: number, config: ReturnType<typeof loadAggreg
   while (samples.length < expectedSamples && performance.now() < deadline) await sleep(100);
   await reader.stop();
 
+  const quantile = (sorted: number[], q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(1);
   samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]?.toFixed(1);
+  const at = (q: number) => quantile(samples, q);
   const quantiles = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(1);
-    return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`;
+    return `p50 ${quantile(sorted, 0.5)} ms, p99 ${quantile(sorted, 0.99)} ms`;
   };
   console.log(
     `latency: offered ${total} events in ${offeredSeconds.toFixed(1)} s (${Math.round(total / offeredSeconds)} events/s), ${CLASSES} classes, EMIT_INTERVAL_MS=${args['emit-interval']}`,

@@ -248,41 +248,26 @@ async function main(): Promise<void> {
     };
     const pick = (i: number) => userIds[(i * 37) % userIds.length] as string;
     const cls = String(classId);
+    // The class pages' baseline: their counts taken from the raw rows, as before the summaries.
+    const countRawRows = async (users: string[]) => {
+      await client.query(
+        `SELECT user_id, count(*) FILTER (WHERE event_type = 'cell_execution_complete'),
+           count(*) FILTER (WHERE event_type = 'cell_execution_error'), max(event_time)
+         FROM cell_executions WHERE class_id = $1 AND user_id = ANY($2) GROUP BY user_id`,
+        [cls, users],
+      );
+    };
     const rows: [string, Figures, Figures][] = [];
 
     rows.push([
       `GET /classes/${classId}/progress?limit=50 (4 pages)`,
       await measure((i) => get(`/classes/${classId}/progress?limit=50&skip=${(i % 4) * 50}`)),
-      // Baseline: the page's counts from the raw rows, for the same 50 students.
-      await measure(
-        async (i) => {
-          const page = userIds.slice((i % 4) * 50, (i % 4) * 50 + 50);
-          await client.query(
-            `SELECT user_id, count(*) FILTER (WHERE event_type = 'cell_execution_complete'),
-             count(*) FILTER (WHERE event_type = 'cell_execution_error'), max(event_time)
-           FROM cell_executions WHERE class_id = $1 AND user_id = ANY($2) GROUP BY user_id`,
-            [cls, page],
-          );
-        },
-        baselineRequests,
-        2,
-      ),
+      await measure((i) => countRawRows(userIds.slice((i % 4) * 50, (i % 4) * 50 + 50)), baselineRequests, 2),
     ]);
     rows.push([
       `GET /classes/${classId}/progress?limit=200 (whole class)`,
       await measure(() => get(`/classes/${classId}/progress?limit=200`)),
-      await measure(
-        async () => {
-          await client.query(
-            `SELECT user_id, count(*) FILTER (WHERE event_type = 'cell_execution_complete'),
-             count(*) FILTER (WHERE event_type = 'cell_execution_error'), max(event_time)
-           FROM cell_executions WHERE class_id = $1 AND user_id = ANY($2) GROUP BY user_id`,
-            [cls, userIds],
-          );
-        },
-        baselineRequests,
-        2,
-      ),
+      await measure(() => countRawRows(userIds), baselineRequests, 2),
     ]);
     rows.push([
       `GET /classes/${classId}/students/:userId/timeline?limit=50`,
