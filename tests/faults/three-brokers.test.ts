@@ -104,6 +104,7 @@ describe('item 2: three-broker cluster, one broker killed', () => {
         duplicates: stored.duplicates,
         unexpectedRows: stored.unexpected,
         influxPoints: stored.influxPoints,
+        activityPoints: stored.activityPoints,
         loadRetries: load.retries,
         totalsEqualRowCounts: JSON.stringify(byClassObject(totals)) === JSON.stringify(byClassObject(rows)),
       },
@@ -121,6 +122,7 @@ describe('item 2: three-broker cluster, one broker killed', () => {
     expect(stored.unexpected).toBe(0);
     expect(stored.duplicates).toBe(0);
     expect(stored.influxPoints).toBe(stored.acknowledged);
+    expect(stored.activityPoints).toBe(stored.acknowledged);
     expect(byClassObject(rows)).toEqual(byClassObject(expected));
     expect(byClassObject(totals)).toEqual(byClassObject(rows));
     expect(load.refused).toBe(0);

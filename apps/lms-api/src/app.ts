@@ -10,7 +10,6 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { InfluxDB } from '@influxdata/influxdb-client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createAuthenticate } from './auth/authenticate.js';
@@ -43,6 +42,7 @@ import { submissionRoutes } from './routes/submissions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { ErrorSchema } from './schemas/common.js';
+import { InfluxQl } from './services/influxql.js';
 import { version } from './version.js';
 
 export interface AppDeps {
@@ -52,8 +52,8 @@ export interface AppDeps {
   /** A registry of this app's own; a fresh one when omitted. */
   metrics?: Registry;
   keys?: KeyStore;
-  /** Defaults to a client for INFLUX_URL / INFLUX_TOKEN. */
-  influx?: InfluxDB;
+  /** Defaults to a client for INFLUX_URL / INFLUX_TOKEN / INFLUX_BUCKET. */
+  influx?: InfluxQl;
   /** The outbox relay this process runs, if any: GET /ready reports its Kafka connection. */
   relay?: Pick<NotificationRelay, 'kafkaState'>;
 }
@@ -78,18 +78,20 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
   await keys.ensureKey();
   const tokens = new TokenService(keys);
   const influx =
-    deps.influx ?? new InfluxDB({ url: config.INFLUX_URL, token: config.INFLUX_TOKEN, timeout: 10_000 });
+    deps.influx ??
+    new InfluxQl({
+      url: config.INFLUX_URL,
+      token: config.INFLUX_TOKEN,
+      bucket: config.INFLUX_BUCKET,
+      timeoutMs: 10_000,
+    });
   const ctx: AppContext = {
     db,
     config,
     logger,
     keys,
     tokens,
-    influx: {
-      query: influx.getQueryApi(config.INFLUX_ORG),
-      bucket: config.INFLUX_BUCKET,
-      url: config.INFLUX_URL,
-    },
+    influx,
     authenticate: createAuthenticate(db, tokens),
     relay: deps.relay,
     version,

@@ -1,11 +1,11 @@
 import type { Database } from '@cellstream/db';
 import type { Logger } from '@cellstream/shared';
-import type { QueryApi } from '@influxdata/influxdb-client';
 import type { FastifyRequest } from 'fastify';
 import type { KeyStore } from './auth/keys.js';
 import type { TokenService } from './auth/tokens.js';
 import type { LmsConfig } from './config.js';
 import type { NotificationRelay } from './notifications/relay.js';
+import type { InfluxQl } from './services/influxql.js';
 
 /** What every route plugin gets: built once by `buildApp`, passed as the plugin's options. */
 export interface AppContext {
@@ -14,7 +14,7 @@ export interface AppContext {
   logger: Logger;
   keys: KeyStore;
   tokens: TokenService;
-  influx: { query: QueryApi; bucket: string; url: string };
+  influx: InfluxQl;
   /** The `onRequest` hook of authenticated routes. */
   authenticate: (request: FastifyRequest) => Promise<void>;
   /** The notification relay of this process, when it runs one (reported by GET /ready). */

@@ -1,6 +1,5 @@
 import { createDb, type Database, runMigrations } from '@cellstream/db';
 import { createTestDatabase, testEnv } from '@cellstream/testkit';
-import type { InfluxDB } from '@influxdata/influxdb-client';
 import type { LightMyRequestResponse } from 'fastify';
 import { type AppDeps, buildApp, type LmsApp } from '../src/app.js';
 import { KeyStore } from '../src/auth/keys.js';
@@ -42,7 +41,7 @@ export interface Client {
 export async function createTestApp(
   label: string,
   env: Record<string, string> = {},
-  deps: { influx?: InfluxDB; relay?: AppDeps['relay'] } = {},
+  deps: Pick<AppDeps, 'influx' | 'relay'> = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(label);
   await runMigrations(database.url);

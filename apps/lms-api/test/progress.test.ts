@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { cellExecutions, cells, notebooks, students } from '@cellstream/db';
+import { toLines } from '@cellstream/persister';
+import type { EventType } from '@cellstream/schemas';
 import { createTestBucket, eventually, type TestBucket, testEnv } from '@cellstream/testkit';
-import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_CODE_MAX_CHARS } from '../src/queries/progress.js';
+import { InfluxQl } from '../src/services/influxql.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
 
 const MINUTE = 60_000;
@@ -86,29 +90,38 @@ describe('progress reads', () => {
         { ...row('e8', 'amy', nb1.id, 'c3', 1), eventType: 'cell_execution_start' },
       ]);
 
+    // The points the persister writes for these events: student_progress and class_activity.
     const influx = new InfluxDB({ url: testEnv.INFLUX_URL, token: testEnv.INFLUX_TOKEN });
-    const writer = influx.getWriteApi(testEnv.INFLUX_ORG, bucket.bucket, 'ms');
-    const point = (userId: string, cid: number, event: string, minutesAgo: number) =>
-      new Point('student_progress')
-        .tag('userId', userId)
-        .tag('classId', String(cid))
-        .tag('event', event)
-        .tag('notebook', 'intro.ipynb')
-        .tag('cellType', 'code')
-        .tag('sessionId', `s-${userId}`)
-        .stringField('cellId', 'c1')
-        .stringField('notebookPath', 'intro.ipynb')
-        .intField('executionCount', 1)
-        .booleanField('success', event === 'cell_execution_complete')
-        .floatField('duration', 10)
-        .timestamp(now - minutesAgo * MINUTE);
-    writer.writePoints([
-      point('amy', classId, 'cell_execution_complete', 2.5),
-      point('amy', classId, 'cell_execution_complete', 2.4),
-      point('ali', classId, 'cell_execution_error', 2.3),
-      point('ali', classId, 'cell_execution_complete', 12),
-      point('amy', otherClass, 'cell_execution_complete', 2),
-      point('amy', classId, 'notebook_open', 2),
+    const writer = influx.getWriteApi(testEnv.INFLUX_ORG, bucket.bucket, 'ns');
+    const point = (userId: string, cid: number, eventType: EventType, minutesAgo: number) =>
+      toLines({
+        eventId: randomUUID(),
+        eventType,
+        eventTime: now - minutesAgo * MINUTE,
+        userId,
+        classId: String(cid),
+        sessionId: `s-${userId}`,
+        notebookPath: 'intro.ipynb',
+        cellId: 'c1',
+        cellIndex: 0,
+        executionCount: 1,
+        cellType: 'code',
+        code: null,
+        hasError: eventType === 'cell_execution_error',
+        errorName: null,
+        errorMessage: null,
+        result: null,
+        executionDurationMs: 10,
+        metadata: {},
+        receivedAt: now,
+      });
+    writer.writeRecords([
+      ...point('amy', classId, 'cell_execution_complete', 2.5),
+      ...point('amy', classId, 'cell_execution_complete', 2.4),
+      ...point('ali', classId, 'cell_execution_error', 2.3),
+      ...point('ali', classId, 'cell_execution_complete', 12),
+      ...point('amy', otherClass, 'cell_execution_complete', 2),
+      ...point('amy', classId, 'notebook_open', 2),
     ]);
     await writer.close();
   });
@@ -303,7 +316,7 @@ describe('progress reads', () => {
       'lms_progress_offline',
       {},
       {
-        influx: new InfluxDB({ url: 'http://127.0.0.1:9', timeout: 1_000 }),
+        influx: new InfluxQl({ url: 'http://127.0.0.1:9', token: '', bucket: 'none', timeoutMs: 1_000 }),
       },
     );
     try {

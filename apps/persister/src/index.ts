@@ -1,4 +1,12 @@
 export { loadPersisterConfig, type PersisterConfig, persisterConfigSchema, type SinkName } from './config.js';
 export { errorCatalogue, PersisterError, type PersisterErrorCode } from './errors.js';
-export { MEASUREMENT, nanosecondOffset, pointTime, toLine } from './influx/point-mapper.js';
+export {
+  ACTIVITY_MEASUREMENT,
+  activityPointTime,
+  MEASUREMENT,
+  nanosecondOffset,
+  pointTime,
+  toLine,
+  toLines,
+} from './influx/point-mapper.js';
 export { type RunningPersister, type StartOptions, startPersister } from './start.js';

@@ -17,6 +17,8 @@ export interface StoredCheck {
   /** Acknowledged event ids stored more than once (the unique constraint makes this 0 unless it is dropped). */
   duplicates: number;
   influxPoints: number;
+  /** Points of class_activity (the activity chart's read model): one per execution, as in student_progress. */
+  activityPoints: number;
 }
 
 /** Waits until every acknowledged event is a row of cell_executions and a point in InfluxDB, then counts. */
@@ -33,7 +35,11 @@ export async function waitUntilStored(
       return await eventually(
         async () => {
           last = await storedCheck(client, pipeline, load);
-          return last.missing === 0 && last.influxPoints >= last.acknowledged ? last : undefined;
+          return last.missing === 0 &&
+            last.influxPoints >= last.acknowledged &&
+            last.activityPoints >= last.acknowledged
+            ? last
+            : undefined;
         },
         { timeoutMs, intervalMs: 1_000, what: 'every acknowledged event stored' },
       );
@@ -70,16 +76,24 @@ async function storedCheck(client: pg.Client, pipeline: Pipeline, load: EventLoa
     unexpected,
     duplicates,
     influxPoints: await influxCount(pipeline.bucket.bucket),
+    activityPoints: await influxCount(pipeline.bucket.bucket, 'class_activity'),
   };
 }
 
-/** Points of cell executions in student_progress, counted by their eventId field (one per event). */
-export async function influxCount(bucket: string): Promise<number> {
+/**
+ * Points of cell executions in student_progress, counted by their eventId field (one per event),
+ * or in class_activity, by its n field (one per execution of a class).
+ */
+export async function influxCount(
+  bucket: string,
+  measurement: 'student_progress' | 'class_activity' = 'student_progress',
+): Promise<number> {
+  const field = measurement === 'student_progress' ? 'eventId' : 'n';
   const url = new URL('/query', testEnv.INFLUX_URL);
   url.searchParams.set('db', bucket);
   url.searchParams.set(
     'q',
-    `SELECT count("eventId") FROM "student_progress" WHERE "event" = 'cell_execution_complete' OR "event" = 'cell_execution_error'`,
+    `SELECT count("${field}") FROM "${measurement}" WHERE "event" = 'cell_execution_complete' OR "event" = 'cell_execution_error'`,
   );
   const response = await fetch(url, {
     headers: testEnv.INFLUX_TOKEN ? { Authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {},

@@ -1,12 +1,13 @@
-import { flux, fluxDateTime, fluxDuration, fluxString, type QueryApi } from '@influxdata/influxdb-client';
 import { LmsError } from '../errors.js';
+import type { InfluxQl } from '../services/influxql.js';
 
 /**
- * Activity over time from InfluxDB's `student_progress` measurement (CONTRACT.md): executions
- * and errors per window, by Flux `aggregateWindow`. Every execution point carries the field
- * `success`, so counting that field counts events once. Windows are aligned to multiples of the
- * interval since the epoch (as `aggregateWindow` aligns them) and every window of the range is
- * answered, empty ones with zeros.
+ * Activity over time from InfluxDB: executions and errors per window, counted by InfluxQL.
+ * A class's chart counts `class_activity` (the persister writes one point per finished execution
+ * of a class there, in two series per class); one student's counts `student_progress`
+ * (CONTRACT.md), whose every execution point carries the field `success`, in that student's few
+ * series. Windows are aligned to multiples of the interval since the epoch (as InfluxQL's
+ * `GROUP BY time` aligns them) and every window of the range is answered, empty ones with zeros.
  */
 export interface ActivityBucket {
   time: string;
@@ -27,8 +28,7 @@ export const MAX_WINDOWS = 1_440;
 export const MAX_RANGE_MS = 31 * UNIT_MS.d;
 
 export async function classActivity(
-  query: QueryApi,
-  bucket: string,
+  influx: InfluxQl,
   params: { classId: number; interval: string; range: string; userId?: string; now?: number },
 ): Promise<ActivityBucket[]> {
   const everyMs = durationMs(params.interval);
@@ -47,41 +47,34 @@ export async function classActivity(
   const stop = Math.floor(now / everyMs) * everyMs + everyMs;
   const start = Math.floor((now - rangeMs) / everyMs) * everyMs + everyMs;
 
-  const userFilter = params.userId
-    ? flux`|> filter(fn: (r) => r.userId == ${fluxString(params.userId)})`
-    : flux``;
-  const source = flux`from(bucket: ${fluxString(bucket)})
-  |> range(start: ${fluxDateTime(new Date(start).toISOString())}, stop: ${fluxDateTime(new Date(stop).toISOString())})
-  |> filter(fn: (r) => r._measurement == "student_progress" and r._field == "success")
-  |> filter(fn: (r) => r.classId == ${fluxString(String(params.classId))})
-  |> filter(fn: (r) => r.event == "cell_execution_complete" or r.event == "cell_execution_error")
-  ${userFilter}
-  |> group(columns: ["event"])
-  |> aggregateWindow(every: ${fluxDuration(params.interval)}, fn: count, createEmpty: false)`;
-
-  let rows: { _time: string; _value: number; event: string }[];
-  try {
-    rows = await query.collectRows(source);
-  } catch (error) {
-    throw new LmsError(
-      'LMS_INFLUX_UNAVAILABLE',
-      'InfluxDB did not answer the activity query; retry shortly.',
-      {
-        cause: error,
-      },
-    );
-  }
+  // The interval is validated above (digits and a unit), the times are numbers we computed; the
+  // ids go as bound parameters.
+  const window = `time >= ${start}ms AND time < ${stop}ms GROUP BY time(${params.interval}), "event" fill(none)`;
+  const series = params.userId
+    ? await influx.run(
+        `SELECT count("success") FROM ${influx.from('student_progress')}
+         WHERE "classId" = $classId AND "userId" = $userId
+           AND ("event" = 'cell_execution_complete' OR "event" = 'cell_execution_error') AND ${window}`,
+        { classId: String(params.classId), userId: params.userId },
+      )
+    : await influx.run(
+        `SELECT count("n") FROM ${influx.from('class_activity')} WHERE "classId" = $classId AND ${window}`,
+        { classId: String(params.classId) },
+      );
 
   const buckets = new Map<number, ActivityBucket>();
   for (let time = start; time < stop; time += everyMs) {
     buckets.set(time, { time: new Date(time).toISOString(), executions: 0, errors: 0 });
   }
-  for (const row of rows) {
-    // aggregateWindow stamps each window with its end; we answer with its start.
-    const bucket = buckets.get(Date.parse(row._time) - everyMs);
-    if (!bucket) continue;
-    if (row.event === 'cell_execution_error') bucket.errors += Number(row._value);
-    else bucket.executions += Number(row._value);
+  for (const { tags, values } of series) {
+    const errors = tags?.event === 'cell_execution_error';
+    for (const [time, count] of values ?? []) {
+      // InfluxQL stamps each window with its start.
+      const bucket = buckets.get(Number(time));
+      if (!bucket) continue;
+      if (errors) bucket.errors += Number(count);
+      else bucket.executions += Number(count);
+    }
   }
   return [...buckets.values()];
 }

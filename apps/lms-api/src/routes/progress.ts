@@ -175,7 +175,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
       requireRole(principal, 'admin', 'instructor');
       const found = await classForRead(db, principal, request.params.id);
       const { interval, range, userId } = request.query;
-      const buckets = await classActivity(ctx.influx.query, ctx.influx.bucket, {
+      const buckets = await classActivity(ctx.influx, {
         classId: found.id,
         interval,
         range,

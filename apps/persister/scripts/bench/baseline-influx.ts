@@ -1,11 +1,12 @@
 import type { LearningEvent } from '@cellstream/schemas';
-import { nanosecondOffset } from '../../src/influx/point-mapper.js';
+import { activityPointTime, nanosecondOffset } from '../../src/influx/point-mapper.js';
 import { benchEvents } from './workload.js';
 
 /**
- * The InfluxDB baseline: the same points, as line protocol built by a bare template (no Point
+ * The InfluxDB baseline: the same points (`student_progress`, and `class_activity` for each
+ * finished execution of a class), as line protocol built by a bare template (no Point
  * objects, no escaping beyond what the workload needs: its strings have no special characters)
- * and POSTed to /api/v2/write with fetch, `chunk` lines per request, `concurrency` requests at
+ * and POSTed to /api/v2/write with fetch, `chunk` events per request, `concurrency` requests at
  * once.
  */
 export async function influxBaseline(options: {
@@ -55,5 +56,11 @@ function line(e: LearningEvent): string {
     fields += `,success=${e.eventType !== 'cell_execution_error'}`;
   if (e.executionDurationMs !== null) fields += `,duration=${e.executionDurationMs}`;
   const time = BigInt(e.eventTime) * 1_000_000n + BigInt(nanosecondOffset(e.eventId));
-  return `${tags} ${fields} ${time}`;
+  const progress = `${tags} ${fields} ${time}`;
+  if (
+    e.classId === null ||
+    (e.eventType !== 'cell_execution_complete' && e.eventType !== 'cell_execution_error')
+  )
+    return progress;
+  return `${progress}\nclass_activity,classId=${e.classId},event=${e.eventType} n=1i ${activityPointTime(e)}`;
 }

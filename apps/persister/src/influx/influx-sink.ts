@@ -2,7 +2,7 @@ import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import { PersisterError } from '../errors.js';
 import type { DecodedRecord, Rejection, Sink, SinkResult } from '../pipeline/records.js';
 import { triage } from '../pipeline/triage.js';
-import { influxVerdict, MEASUREMENT, toLine } from './point-mapper.js';
+import { ACTIVITY_MEASUREMENT, influxVerdict, MEASUREMENT, toLines } from './point-mapper.js';
 
 export interface InfluxSinkOptions {
   url: string;
@@ -15,8 +15,9 @@ export interface InfluxSinkOptions {
   gzipThreshold: number;
 }
 
+/** One event's lines (its points), written and refused together. */
 interface Line {
-  line: string;
+  lines: string[];
   record: DecodedRecord;
 }
 
@@ -46,14 +47,20 @@ export class InfluxSink implements Sink {
 
   async write(records: readonly DecodedRecord[]): Promise<SinkResult> {
     const { valid, rejected, skipped } = triage(records, (event) => influxVerdict(event));
-    const lines: Line[] = valid.map((record) => ({ line: toLine(record.event), record }));
+    const lines: Line[] = valid.map((record) => ({ lines: toLines(record.event), record }));
     // One request at a time per batch: the concurrency comes from the partitions written at
     // once, and InfluxDB answers 500 "timeout" when it is given more than it can take.
-    let written = 0;
+    const written = { [MEASUREMENT]: 0, [ACTIVITY_MEASUREMENT]: 0 };
     for (let start = 0; start < lines.length; start += this.options.batchPoints) {
-      written += await this.writeIsolating(lines.slice(start, start + this.options.batchPoints), rejected);
+      for (const entry of await this.writeIsolating(
+        lines.slice(start, start + this.options.batchPoints),
+        rejected,
+      )) {
+        written[MEASUREMENT]++;
+        if (entry.lines.length > 1) written[ACTIVITY_MEASUREMENT]++;
+      }
     }
-    return { rejected, skipped, written: { [MEASUREMENT]: written } };
+    return { rejected, skipped, written };
   }
 
   async probe(): Promise<string> {
@@ -70,10 +77,11 @@ export class InfluxSink implements Sink {
 
   async close(): Promise<void> {}
 
-  private async writeIsolating(lines: readonly Line[], rejected: Rejection[]): Promise<number> {
+  /** Writes `lines`; returns the entries stored (all but those InfluxDB refused, which go to `rejected`). */
+  private async writeIsolating(lines: readonly Line[], rejected: Rejection[]): Promise<readonly Line[]> {
     try {
       await this.send(lines);
-      return lines.length;
+      return lines;
     } catch (error) {
       if (!(error instanceof HttpError && contentStatuses.has(error.statusCode))) throw unavailable(error);
       const [only] = lines;
@@ -83,27 +91,29 @@ export class InfluxSink implements Sink {
           code: 'PERSISTER_INFLUX_REJECTED',
           reason: `InfluxDB refused the point (HTTP ${error.statusCode}): ${error.message}`,
         });
-        return 0;
+        return [];
       }
       const middle = Math.ceil(lines.length / 2);
-      return (
-        (await this.writeIsolating(lines.slice(0, middle), rejected)) +
-        (await this.writeIsolating(lines.slice(middle), rejected))
-      );
+      return [
+        ...(await this.writeIsolating(lines.slice(0, middle), rejected)),
+        ...(await this.writeIsolating(lines.slice(middle), rejected)),
+      ];
     }
   }
 
   /** One request: a WriteApi that never flushes on its own (batch size above the line count). */
   private async send(lines: readonly Line[]): Promise<void> {
+    const body = lines.flatMap((entry) => entry.lines);
     const api = this.influx.getWriteApi(this.options.org, this.options.bucket, 'ns', {
-      batchSize: lines.length + 1,
+      // Above the line count: a WriteApi flushing on its own would only log that write's failure.
+      batchSize: body.length + 1,
       maxBatchBytes: Number.MAX_SAFE_INTEGER,
       flushInterval: 0,
       maxRetries: 0,
       gzipThreshold: this.options.gzipThreshold,
     });
     try {
-      api.writeRecords(lines.map((entry) => entry.line));
+      api.writeRecords(body);
       await api.flush();
     } finally {
       api.dispose();

@@ -23,18 +23,39 @@ import { store, type Verdict } from '../pipeline/triage.js';
  */
 export const MEASUREMENT = 'student_progress';
 
+/**
+ * Beside each cell execution of a class, one point of `class_activity`, the read model of the
+ * activity chart (lms-api's `GET /classes/:id/activity`):
+ *
+ *   class_activity,classId=…,event=cell_execution_complete|cell_execution_error n=1i <time ns>
+ *
+ * `student_progress` has a series per student, session, notebook and cell type, so one class's
+ * last hour spans about a thousand series, and InfluxDB 1.8 reads every one of them to count
+ * (150 ms and more for a single chart). Here a class has two series. The point's time is the
+ * event's own point time, so a redelivered event overwrites its point (counted once), and it
+ * names no student: a student's erasure deletes `student_progress` points, while the class's
+ * counts keep their share, as the class aggregates in Kafka do. Two distinct executions of one
+ * class and type in the same millisecond share a point with probability 1e-6 (see pointTime).
+ */
+export const ACTIVITY_MEASUREMENT = 'class_activity';
+
 /** InfluxDB stores times as signed 64-bit nanoseconds: about 1677-09-21 to 2262-04-11. */
 const MIN_TIME_MS = -9_223_372_036_854;
 const MAX_TIME_MS = 9_223_372_036_853;
 
-/** FNV-1a (32-bit) of the eventId, reduced to a nanosecond offset within the millisecond. */
-export function nanosecondOffset(eventId: string): number {
+/** FNV-1a (32-bit) of the eventId. */
+function eventIdHash(eventId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < eventId.length; i++) {
     hash ^= eventId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % 1_000_000;
+  return hash >>> 0;
+}
+
+/** The eventId's hash reduced to a nanosecond offset within the millisecond. */
+export function nanosecondOffset(eventId: string): number {
+  return eventIdHash(eventId) % 1_000_000;
 }
 
 /** The point's timestamp in nanoseconds since the epoch, as line protocol writes it. */
@@ -43,6 +64,20 @@ export function pointTime(event: Pick<LearningEvent, 'eventId' | 'eventTime'>): 
   // Positive times (all real ones) by concatenation; BigInt arithmetic for the rest.
   if (event.eventTime > 0) return `${event.eventTime}${String(offset).padStart(6, '0')}`;
   return (BigInt(event.eventTime) * 1_000_000n + BigInt(offset)).toString();
+}
+
+/**
+ * The `class_activity` point's time: the second of eventTime plus an offset in
+ * [0, 999 999 999] ns from the eventId's hash. A class's two series take every execution of the
+ * class, and a burst of them often shares a millisecond; spread over the second, two distinct
+ * executions share a point with probability 1e-9 per pair of the same second (then counted once).
+ * Every window of the activity chart is whole seconds, so the point stays in eventTime's window.
+ */
+export function activityPointTime(event: Pick<LearningEvent, 'eventId' | 'eventTime'>): string {
+  const offset = eventIdHash(event.eventId) % 1_000_000_000;
+  const second = Math.floor(event.eventTime / 1_000);
+  if (second > 0) return `${second}${String(offset).padStart(9, '0')}`;
+  return (BigInt(second) * 1_000_000_000n + BigInt(offset)).toString();
 }
 
 /** The tags in line protocol's canonical (sorted) order; null and empty values are left out. */
@@ -79,8 +114,21 @@ export function influxVerdict(event: LearningEvent): Verdict {
   return store;
 }
 
+/** The event's lines of line protocol: its `student_progress` point, then its `class_activity` point if it has one. */
+export function toLines(event: LearningEvent): string[] {
+  const progress = toLine(event);
+  if (!event.classId || !countedActivity.has(event.eventType)) return [progress];
+  return [
+    progress,
+    `${ACTIVITY_MEASUREMENT},classId=${lineProtocol.tag(event.classId)},event=${event.eventType} n=1i ${activityPointTime(event)}`,
+  ];
+}
+
+/** The executions the activity chart counts: finished, with or without an error. */
+const countedActivity = new Set(['cell_execution_complete', 'cell_execution_error']);
+
 /**
- * The event's line of line protocol (nanosecond precision), built directly with the client's
+ * The event's `student_progress` line (nanosecond precision), built directly with the client's
  * escaping rules (`escape` of @influxdata/influxdb-client): the same line its Point class
  * writes (tags and fields sorted), at a fraction of the cost, since every event needs one.
  */

@@ -1,6 +1,6 @@
 import type { LearningEvent } from '@cellstream/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pointTime } from '../../src/influx/point-mapper.js';
+import { activityPointTime, pointTime } from '../../src/influx/point-mapper.js';
 import { type RunningPersister, startPersister } from '../../src/start.js';
 import { classroom, expectedCounts, makeEvent } from '../support/events.js';
 import { InfluxReader, PgReader } from '../support/readers.js';
@@ -196,6 +196,22 @@ describe('persister: every event into PostgreSQL and InfluxDB, once', () => {
       const { _time, ...rest } = point ?? {};
       expect(rest).toEqual(expectedPoint);
     }
+
+    // class_activity: one point per finished execution of a class, naming only class and type.
+    const finished = events.filter(
+      (event) =>
+        event.classId !== null &&
+        (event.eventType === 'cell_execution_complete' || event.eventType === 'cell_execution_error'),
+    );
+    expect(finished.length).toBeGreaterThan(0);
+    const activity = await influxReader.points('class_activity');
+    expect(
+      activity
+        .map((point) => `${nanosOf(point._time as string)} ${point.classId} ${point.event} ${point.n}`)
+        .sort(),
+    ).toEqual(
+      finished.map((event) => `${activityPointTime(event)} ${event.classId} ${event.eventType} 1`).sort(),
+    );
   });
 
   it('leaves one row and one point per event, and the same counters, when events come again', async () => {
@@ -207,6 +223,11 @@ describe('persister: every event into PostgreSQL and InfluxDB, once', () => {
     expect(await pgReader.counts()).toEqual(before.counts);
     expect(await pgReader.sessions()).toEqual(before.sessions);
     expect(await influxReader.count()).toBe(events.length);
+    expect((await influxReader.points('class_activity')).length).toBe(
+      events.filter(
+        (event) => event.classId !== null && /^cell_execution_(complete|error)$/.test(event.eventType),
+      ).length,
+    );
   });
 
   it('answers /health, /ready and /metrics', async () => {

@@ -69,17 +69,17 @@ export interface InfluxRow {
   [tag: string]: unknown;
 }
 
-/** Reads `student_progress` back with Flux, one object per point (fields pivoted into columns). */
+/** Reads a measurement (`student_progress` by default) back with Flux, one object per point (fields pivoted into columns). */
 export class InfluxReader {
   private readonly influx = new InfluxDB({ url: testEnv.INFLUX_URL, token: testEnv.INFLUX_TOKEN });
 
   constructor(private readonly bucket: string) {}
 
-  async points(): Promise<Record<string, unknown>[]> {
+  async points(measurement = 'student_progress'): Promise<Record<string, unknown>[]> {
     const query = this.influx.getQueryApi(testEnv.INFLUX_ORG);
     const rows = await query.collectRows<InfluxRow>(`from(bucket: "${this.bucket}")
       |> range(start: 1970-01-01T00:00:00Z)
-      |> filter(fn: (r) => r._measurement == "student_progress")`);
+      |> filter(fn: (r) => r._measurement == "${measurement}")`);
     const points = new Map<string, Record<string, unknown>>();
     for (const row of rows) {
       const tags = Object.fromEntries(

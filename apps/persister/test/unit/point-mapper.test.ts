@@ -1,6 +1,13 @@
 import type { EventType } from '@cellstream/schemas';
 import { describe, expect, it } from 'vitest';
-import { influxVerdict, nanosecondOffset, pointTime, toLine } from '../../src/influx/point-mapper.js';
+import {
+  activityPointTime,
+  influxVerdict,
+  nanosecondOffset,
+  pointTime,
+  toLine,
+  toLines,
+} from '../../src/influx/point-mapper.js';
 import { makeEvent } from '../support/events.js';
 
 describe('student_progress points', () => {
@@ -60,5 +67,38 @@ describe('student_progress points', () => {
     expect(influxVerdict(makeEvent({ userId: 'ends\\' })).kind).toBe('reject');
     expect(influxVerdict(makeEvent({ notebookPath: 'a\\,b' })).kind).toBe('reject');
     expect(influxVerdict(makeEvent({ notebookPath: 'C:\\work\\a.ipynb' })).kind).toBe('store');
+  });
+});
+
+describe('class_activity points', () => {
+  it('follow each finished execution of a class, with only its class and type, in its second', () => {
+    const event = makeEvent({ eventId: 'e-1', eventType: 'cell_execution_error' });
+    const [progress, activity, ...rest] = toLines(event);
+    expect(progress).toBe(toLine(event));
+    expect(rest).toEqual([]);
+    expect(activity).toBe(
+      `class_activity,classId=1,event=cell_execution_error n=1i ${activityPointTime(event)}`,
+    );
+    const time = BigInt(activityPointTime(event));
+    expect(time / 1_000_000_000n).toBe(BigInt(Math.floor(event.eventTime / 1_000)));
+  });
+
+  it('are left out for other events and events without a class', () => {
+    expect(toLines(makeEvent({ eventType: 'cell_execution_start' }))).toHaveLength(1);
+    expect(toLines(makeEvent({ eventType: 'notebook_open' }))).toHaveLength(1);
+    expect(toLines(makeEvent({ classId: null }))).toHaveLength(1);
+    expect(toLines(makeEvent({ classId: 'a b,c' }))[1]).toMatch(/^class_activity,classId=a\\ b\\,c,event=/);
+  });
+
+  it('give one event always the same time and a burst of one millisecond distinct times', () => {
+    const burst = Array.from({ length: 5_000 }, (_, i) =>
+      activityPointTime(makeEvent({ eventId: `b-${i}` })),
+    );
+    expect(new Set(burst).size).toBe(5_000);
+    const event = makeEvent({ eventId: 'again' });
+    expect(activityPointTime(event)).toBe(activityPointTime({ ...event }));
+    const early = { eventId: 'old', eventTime: -1_500 };
+    expect(BigInt(activityPointTime(early)) / 1_000_000_000n).toBeLessThanOrEqual(-1n);
+    expect(BigInt(activityPointTime(early))).toBeLessThan(-1_000_000_000n);
   });
 });
