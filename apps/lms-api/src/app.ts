@@ -42,7 +42,7 @@ import { submissionRoutes } from './routes/submissions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { ErrorSchema } from './schemas/common.js';
-import { InfluxQl } from './services/influxql.js';
+import { type InfluxQl, influxFromConfig } from './services/influxql.js';
 import { version } from './version.js';
 
 export interface AppDeps {
@@ -77,14 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<LmsApp> {
     });
   await keys.ensureKey();
   const tokens = new TokenService(keys);
-  const influx =
-    deps.influx ??
-    new InfluxQl({
-      url: config.INFLUX_URL,
-      token: config.INFLUX_TOKEN,
-      bucket: config.INFLUX_BUCKET,
-      timeoutMs: 10_000,
-    });
+  const influx = deps.influx ?? influxFromConfig(config);
   const ctx: AppContext = {
     db,
     config,

@@ -6,6 +6,7 @@ import { loadLmsConfig } from './config.js';
 import { createNotificationRelay } from './notifications/create-relay.js';
 import { applyRetention } from './queries/privacy.js';
 import { seedDemo } from './seed.js';
+import { influxFromConfig } from './services/influxql.js';
 
 /** Reads config, migrates, ensures the first admin (and the demo when SEED_DEMO), listens; stops on SIGTERM/SIGINT. */
 const config = loadLmsConfig();
@@ -33,9 +34,10 @@ async function main(): Promise<void> {
   if (!config.SIGNING_KEY_SECRET) {
     logger.warn('SIGNING_KEY_SECRET is not set: private signing keys are stored unsealed in PostgreSQL');
   }
-  const app = await buildApp({ db, config, logger, relay, metrics });
+  const influx = influxFromConfig(config);
+  const app = await buildApp({ db, config, logger, relay, metrics, influx });
   const retention = setInterval(() => {
-    applyRetention(db)
+    applyRetention(db, influx)
       .then((results) => {
         if (results.length > 0) logger.info({ results }, 'retention applied');
       })

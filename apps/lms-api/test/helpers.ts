@@ -5,6 +5,7 @@ import { type AppDeps, buildApp, type LmsApp } from '../src/app.js';
 import { KeyStore } from '../src/auth/keys.js';
 import { ensureAdmin } from '../src/bootstrap.js';
 import { type LmsConfig, loadLmsConfig } from '../src/config.js';
+import { type InfluxQl, influxFromConfig } from '../src/services/influxql.js';
 
 export const ADMIN = { username: 'admin', password: 'test-admin-password' };
 
@@ -13,6 +14,8 @@ export interface TestApp {
   db: Database;
   config: LmsConfig;
   keys: KeyStore;
+  /** The app's InfluxDB client (INFLUX_BUCKET of the env given). */
+  influx: InfluxQl;
   databaseUrl: string;
   /** An HTTP client for `app.inject()`, with a bearer token when given. */
   as(token?: string): Client;
@@ -63,7 +66,8 @@ export async function createTestApp(
     retainRetiredMs: Math.max(config.TOKEN_TTL_SECONDS * 1000, config.INGEST_TOKEN_TTL_DAYS * 86_400_000),
     secret: config.SIGNING_KEY_SECRET,
   });
-  const app = await buildApp({ db: handle.db, config, keys, ...deps });
+  const influx = deps.influx ?? influxFromConfig(config);
+  const app = await buildApp({ db: handle.db, config, keys, ...deps, influx });
 
   const as = (token?: string): Client => {
     const headers = token ? { authorization: `Bearer ${token}` } : {};
@@ -97,6 +101,7 @@ export async function createTestApp(
 
   return {
     app,
+    influx,
     db: handle.db,
     config,
     keys,

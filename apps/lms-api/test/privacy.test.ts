@@ -7,15 +7,19 @@ import {
   students,
   users,
 } from '@cellstream/db';
+import { createTestBucket, type TestBucket } from '@cellstream/testkit';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention } from '../src/queries/privacy.js';
-import { createTestApp, type TestApp } from './helpers.js';
+import { InfluxQl } from '../src/services/influxql.js';
+import { codeOf, createTestApp, type TestApp } from './helpers.js';
+import { countPoints, execution, writePoints } from './influx-points.js';
 
 const DAY = 86_400_000;
 
 describe('privacy: export, deletion, retention, audit log', () => {
   let t: TestApp;
+  let bucket: TestBucket;
   let admin: string;
   let alice: { id: number; token: string };
   let classId: number;
@@ -30,6 +34,18 @@ describe('privacy: export, deletion, retention, audit log', () => {
       .returning();
     if (!notebook) throw new Error('notebook');
     await t.db.insert(sessions).values({ sessionId: `${prefix}-session`, userId, classId: String(classId) });
+    // The same executions as the persister's InfluxDB points.
+    await writePoints(
+      bucket.bucket,
+      daysAgo.map((days, i) =>
+        execution({
+          eventId: `${prefix}-${i}`,
+          userId,
+          classId: String(classId),
+          eventTime: Date.now() - days * DAY,
+        }),
+      ),
+    );
     await t.db.insert(cellExecutions).values(
       daysAgo.map((days, i) => ({
         eventId: `${prefix}-${i}`,
@@ -54,7 +70,8 @@ describe('privacy: export, deletion, retention, audit log', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp('lms_privacy');
+    bucket = await createTestBucket('lms_privacy');
+    t = await createTestApp('lms_privacy', { INFLUX_BUCKET: bucket.bucket });
     admin = await t.adminToken();
     alice = await t.instructor('pv-alice');
     classId = await t.createClass(alice.token, 'PV-1');
@@ -68,6 +85,7 @@ describe('privacy: export, deletion, retention, audit log', () => {
 
   afterAll(async () => {
     await t.close();
+    await bucket.drop();
   });
 
   it('exports everything about a student to itself and admins, and records it', async () => {
@@ -120,8 +138,13 @@ describe('privacy: export, deletion, retention, audit log', () => {
         enrollments: 1,
         ingestTokensRevoked: 1,
         account: 1,
+        influxPoints: 2,
       },
     });
+    // Its InfluxDB points are gone, the other student's stay, and the class's anonymous counts keep its share.
+    expect(await countPoints(bucket.bucket, 'student_progress', `"userId" = 'pat'`)).toBe(0);
+    expect(await countPoints(bucket.bucket, 'student_progress', `"userId" = 'quinn'`)).toBe(3);
+    expect(await countPoints(bucket.bucket, 'class_activity', `"classId" = '${classId}'`)).toBe(5);
     expect(await t.db.select().from(students).where(eq(students.userId, 'pat'))).toEqual([]);
     expect(await t.db.select().from(users).where(eq(users.username, 'pat'))).toEqual([]);
     expect(await t.db.select().from(cellExecutions).where(eq(cellExecutions.userId, 'pat'))).toEqual([]);
@@ -139,17 +162,21 @@ describe('privacy: export, deletion, retention, audit log', () => {
       (await t.as(alice.token).put(`/api/v1/classes/${classId}`, { retention_days: 30, store_code: false }))
         .statusCode,
     ).toBe(200);
-    const [first] = await applyRetention(t.db);
+    const [first] = await applyRetention(t.db, t.influx);
     expect(first).toEqual({
       classId,
       deletedExecutions: 2,
       deletedAccesses: 1,
       clearedCode: 1,
       clearedOutputs: 0,
+      deletedPoints: 2,
     });
+    // quinn's points of 40 and 50 days ago are gone from both measurements; pat's (1 and 2 days) stay counted.
+    expect(await countPoints(bucket.bucket, 'student_progress', `"userId" = 'quinn'`)).toBe(1);
+    expect(await countPoints(bucket.bucket, 'class_activity', `"classId" = '${classId}'`)).toBe(3);
     const left = await t.db.select().from(cellExecutions).where(eq(cellExecutions.userId, 'quinn'));
     expect(left.map((row) => [row.eventId, row.code, row.result])).toEqual([['quinn-0', null, '42']]);
-    expect(await applyRetention(t.db)).toEqual([]);
+    expect(await applyRetention(t.db, t.influx)).toEqual([]);
 
     expect(
       (await t.as(alice.token).put(`/api/v1/classes/${classId}`, { store_outputs: false })).statusCode,
@@ -160,5 +187,25 @@ describe('privacy: export, deletion, retention, audit log', () => {
     expect((await t.as(alice.token).post('/api/v1/admin/retention/run')).statusCode).toBe(403);
     const actions = (await t.db.select().from(auditLog)).map((row) => row.action);
     expect(actions).toEqual(expect.arrayContaining(['class.privacy', 'class.retention']));
+  });
+
+  it('deletes nothing when InfluxDB does not answer, and says to retry (503)', async () => {
+    const offline = await createTestApp(
+      'lms_privacy_offline',
+      {},
+      { influx: new InfluxQl({ url: 'http://127.0.0.1:9', token: '', bucket: 'none', timeoutMs: 1_000 }) },
+    );
+    try {
+      await offline.student('olga');
+      const response = await offline.as(await offline.adminToken()).delete('/api/v1/students/olga');
+      expect(response.statusCode).toBe(503);
+      expect(codeOf(response)).toBe('LMS_INFLUX_UNAVAILABLE');
+      expect(await offline.db.select().from(students).where(eq(students.userId, 'olga'))).toHaveLength(1);
+      expect(await offline.db.select().from(auditLog).where(eq(auditLog.action, 'student.delete'))).toEqual(
+        [],
+      );
+    } finally {
+      await offline.close();
+    }
   });
 });

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { cellExecutions, cells, notebooks, students } from '@cellstream/db';
-import { toLines } from '@cellstream/persister';
 import type { EventType } from '@cellstream/schemas';
-import { createTestBucket, eventually, type TestBucket, testEnv } from '@cellstream/testkit';
-import { InfluxDB } from '@influxdata/influxdb-client';
+import { createTestBucket, eventually, type TestBucket } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_CODE_MAX_CHARS } from '../src/queries/progress.js';
 import { InfluxQl } from '../src/services/influxql.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
+import { execution, writePoints } from './influx-points.js';
 
 const MINUTE = 60_000;
 
@@ -91,39 +89,16 @@ describe('progress reads', () => {
       ]);
 
     // The points the persister writes for these events: student_progress and class_activity.
-    const influx = new InfluxDB({ url: testEnv.INFLUX_URL, token: testEnv.INFLUX_TOKEN });
-    const writer = influx.getWriteApi(testEnv.INFLUX_ORG, bucket.bucket, 'ns');
     const point = (userId: string, cid: number, eventType: EventType, minutesAgo: number) =>
-      toLines({
-        eventId: randomUUID(),
-        eventType,
-        eventTime: now - minutesAgo * MINUTE,
-        userId,
-        classId: String(cid),
-        sessionId: `s-${userId}`,
-        notebookPath: 'intro.ipynb',
-        cellId: 'c1',
-        cellIndex: 0,
-        executionCount: 1,
-        cellType: 'code',
-        code: null,
-        hasError: eventType === 'cell_execution_error',
-        errorName: null,
-        errorMessage: null,
-        result: null,
-        executionDurationMs: 10,
-        metadata: {},
-        receivedAt: now,
-      });
-    writer.writeRecords([
-      ...point('amy', classId, 'cell_execution_complete', 2.5),
-      ...point('amy', classId, 'cell_execution_complete', 2.4),
-      ...point('ali', classId, 'cell_execution_error', 2.3),
-      ...point('ali', classId, 'cell_execution_complete', 12),
-      ...point('amy', otherClass, 'cell_execution_complete', 2),
-      ...point('amy', classId, 'notebook_open', 2),
+      execution({ userId, classId: String(cid), eventType, eventTime: now - minutesAgo * MINUTE });
+    await writePoints(bucket.bucket, [
+      point('amy', classId, 'cell_execution_complete', 2.5),
+      point('amy', classId, 'cell_execution_complete', 2.4),
+      point('ali', classId, 'cell_execution_error', 2.3),
+      point('ali', classId, 'cell_execution_complete', 12),
+      point('amy', otherClass, 'cell_execution_complete', 2),
+      point('amy', classId, 'notebook_open', 2),
     ]);
-    await writer.close();
   });
 
   afterAll(async () => {

@@ -15,12 +15,13 @@ import {
 } from '@cellstream/db';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
+import { firstValue, type InfluxQl } from '../services/influxql.js';
 import { audit } from './audit.js';
 
 /**
  * Privacy that schools ask for: everything stored about one student as JSON, the deletion of
- * all of it, and the retention sweep that deletes raw events older than a class allows.
- * Each is recorded in `audit_log`.
+ * all of it, and the retention sweep that deletes raw events older than a class allows, in
+ * PostgreSQL and in InfluxDB alike. Each is recorded in `audit_log`.
  */
 export async function exportStudent(db: Database, userId: string) {
   const [student] = await db.select().from(students).where(eq(students.userId, userId)).limit(1);
@@ -93,15 +94,22 @@ export interface DeletionCounts {
   enrollments: number;
   ingestTokensRevoked: number;
   account: number;
+  /** Its `student_progress` points in InfluxDB. */
+  influxPoints: number;
 }
 
 /**
  * Deletes a student and everything stored under it in one transaction: its events (by the
- * foreign keys' cascade), enrollments, submissions and account. Its ingest tokens are revoked,
- * not deleted, so ingest keeps refusing them until they expire.
+ * foreign keys' cascade), enrollments, submissions and account, and its points in InfluxDB.
+ * Its ingest tokens are revoked, not deleted, so ingest keeps refusing them until they expire.
+ *
+ * The points go first, inside the transaction: if InfluxDB does not answer, nothing is deleted
+ * (503, retry later); if PostgreSQL fails after, the retry finds the student and deletes again.
+ * `class_activity` names no student, so the class's counts keep their share.
  */
 export async function deleteStudent(
   db: Database,
+  influx: InfluxQl,
   principal: Principal,
   userId: string,
 ): Promise<DeletionCounts | undefined> {
@@ -122,7 +130,14 @@ export async function deleteStudent(
       enrollments: await countOf('student_classes', 'student_id', student.id),
       ingestTokensRevoked: 0,
       account: 0,
+      influxPoints: firstValue(
+        await influx.run(
+          `SELECT count("eventId") FROM ${influx.from('student_progress')} WHERE "userId" = $userId`,
+          { userId },
+        ),
+      ),
     };
+    await influx.run(`DELETE FROM "student_progress" WHERE "userId" = $userId`, { userId });
     const revoked = await tx
       .update(ingestTokens)
       .set({ revokedAt: new Date() })
@@ -146,6 +161,8 @@ export interface RetentionResult {
   deletedAccesses: number;
   clearedCode: number;
   clearedOutputs: number;
+  /** `student_progress` points deleted from InfluxDB (with the class's `class_activity` points of that time). */
+  deletedPoints: number;
 }
 
 /**
@@ -153,7 +170,11 @@ export interface RetentionResult {
  * than `retention_days`, and clears code / outputs stored before `store_code` /
  * `store_outputs` was turned off (the persister stops storing them from then on).
  */
-export async function applyRetention(db: Database, now = new Date()): Promise<RetentionResult[]> {
+export async function applyRetention(
+  db: Database,
+  influx: InfluxQl,
+  now = new Date(),
+): Promise<RetentionResult[]> {
   const policies = await db
     .select({
       id: classes.id,
@@ -174,9 +195,22 @@ export async function applyRetention(db: Database, now = new Date()): Promise<Re
       deletedAccesses: 0,
       clearedCode: 0,
       clearedOutputs: 0,
+      deletedPoints: 0,
     };
     if (policy.retentionDays !== null) {
       const cutoff = new Date(now.getTime() - policy.retentionDays * 86_400_000);
+      // InfluxDB first: a failure leaves both stores as they were, for the next sweep.
+      const older = `"classId" = $classId AND time < ${cutoff.getTime()}ms`;
+      result.deletedPoints = firstValue(
+        await influx.run(`SELECT count("eventId") FROM ${influx.from('student_progress')} WHERE ${older}`, {
+          classId,
+        }),
+      );
+      if (result.deletedPoints > 0) {
+        for (const measurement of ['student_progress', 'class_activity']) {
+          await influx.run(`DELETE FROM "${measurement}" WHERE ${older}`, { classId });
+        }
+      }
       const executions = await db.execute(
         sql`DELETE FROM ${cellExecutions} WHERE ${cellExecutions.classId} = ${classId} AND ${cellExecutions.eventTime} < ${cutoff}`,
       );
@@ -200,7 +234,13 @@ export async function applyRetention(db: Database, now = new Date()): Promise<Re
       );
       result.clearedOutputs = cleared.rowCount ?? 0;
     }
-    if (result.deletedExecutions + result.deletedAccesses + result.clearedCode + result.clearedOutputs > 0) {
+    const changed =
+      result.deletedExecutions +
+      result.deletedAccesses +
+      result.clearedCode +
+      result.clearedOutputs +
+      result.deletedPoints;
+    if (changed > 0) {
       await db.insert(auditLog).values({
         actor: null,
         action: 'class.retention',

@@ -20,6 +20,7 @@ const DeletionSchema = Type.Object({
     enrollments: Type.Integer(),
     ingestTokensRevoked: Type.Integer(),
     account: Type.Integer(),
+    influxPoints: Type.Integer({ description: 'Its student_progress points in InfluxDB.' }),
   }),
 });
 
@@ -80,16 +81,16 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         tags: ['privacy'],
         summary: 'Delete a student and all its data (admins)',
         description:
-          'Events, sessions, enrollments, submissions and the account; its ingest tokens are revoked.',
+          'Events (in PostgreSQL and InfluxDB), sessions, enrollments, submissions and the account; its ingest tokens are revoked.',
         security,
         params: UserIdParams,
-        response: { 200: DeletionSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: DeletionSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
       const principal = principalOf(request);
       requireRole(principal, 'admin');
-      const deleted = await deleteStudent(db, principal, request.params.userId);
+      const deleted = await deleteStudent(db, ctx.influx, principal, request.params.userId);
       if (!deleted) throw notFound('Student', request.params.userId);
       return { userId: request.params.userId, deleted };
     },
@@ -111,16 +112,17 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
                 deletedAccesses: Type.Integer(),
                 clearedCode: Type.Integer(),
                 clearedOutputs: Type.Integer(),
+                deletedPoints: Type.Integer(),
               }),
             ),
           }),
-          ...errorResponses(401, 403),
+          ...errorResponses(401, 403, 503),
         },
       },
     },
     async (request) => {
       requireRole(principalOf(request), 'admin');
-      return { classes: await applyRetention(db) };
+      return { classes: await applyRetention(db, ctx.influx) };
     },
   );
 

@@ -69,6 +69,25 @@ export class InfluxQl {
   }
 }
 
+/** The client of the configured InfluxDB (INFLUX_URL, INFLUX_TOKEN, INFLUX_BUCKET). */
+export function influxFromConfig(config: {
+  INFLUX_URL: string;
+  INFLUX_TOKEN: string;
+  INFLUX_BUCKET: string;
+}) {
+  return new InfluxQl({
+    url: config.INFLUX_URL,
+    token: config.INFLUX_TOKEN,
+    bucket: config.INFLUX_BUCKET,
+    timeoutMs: 10_000,
+  });
+}
+
+/** The first value of the first series (a statement such as `SELECT count(…)`), 0 when none. */
+export function firstValue(series: readonly InfluxSeries[]): number {
+  return Number(series[0]?.values?.[0]?.[1] ?? 0);
+}
+
 function identifier(name: string): string {
   return `"${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
