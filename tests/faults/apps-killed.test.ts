@@ -90,6 +90,7 @@ describe('item 3: apps killed under load', () => {
         unexpectedRows: stored.unexpected,
         influxPoints: stored.influxPoints,
         activityPoints: stored.activityPoints,
+        activityRolledUp: stored.activityRolledUp,
         sigkills: kills.length,
         meanRestartMs: Math.round(
           kills.reduce((sum, kill) => sum + kill.restartMs, 0) / Math.max(1, kills.length),
@@ -116,6 +117,7 @@ describe('item 3: apps killed under load', () => {
     expect(stored.duplicates).toBe(0);
     expect(stored.influxPoints).toBe(stored.acknowledged);
     expect(stored.activityPoints).toBe(stored.acknowledged);
+    expect(stored.activityRolledUp).toBe(stored.acknowledged);
     expect(byClassObject(rows)).toEqual(byClassObject(expected));
     expect(byClassObject(totals)).toEqual(byClassObject(rows));
     expect(dashboards.every((d) => d.connections >= realtimeKills + 1)).toBe(true);

@@ -98,6 +98,7 @@ describe('item 1: broker SIGKILL and restart under load', () => {
         unexpectedRows: stored.unexpected,
         influxPoints: stored.influxPoints,
         activityPoints: stored.activityPoints,
+        activityRolledUp: stored.activityRolledUp,
         probesWhileDown: probes.length,
         probes503: probe503.length,
         probes503WithRetryAfter: probe503.filter((probe) => probe.retryAfter !== null).length,
@@ -124,6 +125,7 @@ describe('item 1: broker SIGKILL and restart under load', () => {
     expect(stored.duplicates).toBe(0);
     expect(stored.influxPoints).toBe(stored.acknowledged);
     expect(stored.activityPoints).toBe(stored.acknowledged);
+    expect(stored.activityRolledUp).toBe(stored.acknowledged);
     expect(byClassObject(rows)).toEqual(byClassObject(expected));
     expect(byClassObject(totals)).toEqual(byClassObject(rows));
     expect(load.refused).toBe(0);

@@ -123,6 +123,7 @@ describe('item 4: PostgreSQL and InfluxDB stopped under load', () => {
         unexpectedRows: stored.unexpected,
         influxPoints: stored.influxPoints,
         activityPoints: stored.activityPoints,
+        activityRolledUp: stored.activityRolledUp,
         ingestNon202: [...load.answers].filter(([status]) => status !== '202').reduce((n, [, c]) => n + c, 0),
         totalsEqualRowCounts: JSON.stringify(byClassObject(totals)) === JSON.stringify(byClassObject(rows)),
       },
@@ -180,6 +181,7 @@ describe('item 4: PostgreSQL and InfluxDB stopped under load', () => {
     expect(stored.duplicates).toBe(0);
     expect(stored.influxPoints).toBe(stored.acknowledged);
     expect(stored.activityPoints).toBe(stored.acknowledged);
+    expect(stored.activityRolledUp).toBe(stored.acknowledged);
     expect(byClassObject(rows)).toEqual(byClassObject(expected));
     expect(byClassObject(totals)).toEqual(byClassObject(rows));
     expect(load.refused).toBe(0);

@@ -105,6 +105,7 @@ describe('item 2: three-broker cluster, one broker killed', () => {
         unexpectedRows: stored.unexpected,
         influxPoints: stored.influxPoints,
         activityPoints: stored.activityPoints,
+        activityRolledUp: stored.activityRolledUp,
         loadRetries: load.retries,
         totalsEqualRowCounts: JSON.stringify(byClassObject(totals)) === JSON.stringify(byClassObject(rows)),
       },
@@ -123,6 +124,7 @@ describe('item 2: three-broker cluster, one broker killed', () => {
     expect(stored.duplicates).toBe(0);
     expect(stored.influxPoints).toBe(stored.acknowledged);
     expect(stored.activityPoints).toBe(stored.acknowledged);
+    expect(stored.activityRolledUp).toBe(stored.acknowledged);
     expect(byClassObject(rows)).toEqual(byClassObject(expected));
     expect(byClassObject(totals)).toEqual(byClassObject(rows));
     expect(load.refused).toBe(0);

@@ -1,4 +1,5 @@
 import type { Database } from '@cellstream/db';
+import type { InfluxQl } from '@cellstream/shared';
 import {
   createClientErrorHandler,
   createLogger,
@@ -42,7 +43,7 @@ import { submissionRoutes } from './routes/submissions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { ErrorSchema } from './schemas/common.js';
-import { type InfluxQl, influxFromConfig } from './services/influxql.js';
+import { influxFromConfig } from './services/influx.js';
 import { version } from './version.js';
 
 export interface AppDeps {

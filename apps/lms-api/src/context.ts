@@ -1,11 +1,10 @@
 import type { Database } from '@cellstream/db';
-import type { Logger } from '@cellstream/shared';
+import type { InfluxQl, Logger } from '@cellstream/shared';
 import type { FastifyRequest } from 'fastify';
 import type { KeyStore } from './auth/keys.js';
 import type { TokenService } from './auth/tokens.js';
 import type { LmsConfig } from './config.js';
 import type { NotificationRelay } from './notifications/relay.js';
-import type { InfluxQl } from './services/influxql.js';
 
 /** What every route plugin gets: built once by `buildApp`, passed as the plugin's options. */
 export interface AppContext {

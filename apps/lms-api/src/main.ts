@@ -6,7 +6,7 @@ import { loadLmsConfig } from './config.js';
 import { createNotificationRelay } from './notifications/create-relay.js';
 import { applyRetention } from './queries/privacy.js';
 import { seedDemo } from './seed.js';
-import { influxFromConfig } from './services/influxql.js';
+import { influxFromConfig } from './services/influx.js';
 
 /** Reads config, migrates, ensures the first admin (and the demo when SEED_DEMO), listens; stops on SIGTERM/SIGINT. */
 const config = loadLmsConfig();

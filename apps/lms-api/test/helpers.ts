@@ -1,11 +1,12 @@
 import { createDb, type Database, runMigrations } from '@cellstream/db';
+import type { InfluxQl } from '@cellstream/shared';
 import { createTestDatabase, testEnv } from '@cellstream/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import { type AppDeps, buildApp, type LmsApp } from '../src/app.js';
 import { KeyStore } from '../src/auth/keys.js';
 import { ensureAdmin } from '../src/bootstrap.js';
 import { type LmsConfig, loadLmsConfig } from '../src/config.js';
-import { type InfluxQl, influxFromConfig } from '../src/services/influxql.js';
+import { influxFromConfig } from '../src/services/influx.js';
 
 export const ADMIN = { username: 'admin', password: 'test-admin-password' };
 

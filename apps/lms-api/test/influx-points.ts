@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { toLines } from '@cellstream/persister';
+import { recountActivity, toLines, touchedMinutes } from '@cellstream/persister';
 import type { LearningEvent } from '@cellstream/schemas';
+import { InfluxQl } from '@cellstream/shared';
 import { testEnv } from '@cellstream/testkit';
 
 /** A finished execution, unless overridden; the fields InfluxDB does not keep are left empty. */
@@ -28,31 +29,63 @@ export function execution(overrides: Partial<LearningEvent> & Pick<LearningEvent
   };
 }
 
-/** Writes the points the persister writes for `events` (student_progress and class_activity). */
+/**
+ * Writes the points the persister writes for `events`: student_progress, class_activity, then
+ * the recount of the minutes they fall in (class_activity_1m), with the persister's own code.
+ */
 export async function writePoints(bucket: string, events: readonly LearningEvent[]): Promise<void> {
-  const url = new URL('/api/v2/write', testEnv.INFLUX_URL);
-  url.search = new URLSearchParams({ org: testEnv.INFLUX_ORG, bucket, precision: 'ns' }).toString();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: testEnv.INFLUX_TOKEN ? { authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {},
-    body: events.flatMap((event) => toLines(event)).join('\n'),
+  await post(
+    bucket,
+    events.flatMap((event) => toLines(event)),
+  );
+  const influx = new InfluxQl({
+    url: testEnv.INFLUX_URL,
+    token: testEnv.INFLUX_TOKEN,
+    bucket,
+    timeoutMs: 60_000,
+    failure: (reason) => new Error(`InfluxDB: ${reason}`),
   });
-  if (response.status !== 204) throw new Error(`InfluxDB write: ${response.status} ${await response.text()}`);
+  await post(
+    bucket,
+    await recountActivity(influx, touchedMinutes(events.filter((event) => toLines(event).length > 1))),
+  );
 }
 
-/** Points of a measurement matching an InfluxQL condition, counted by a field every point has. */
+async function post(bucket: string, lines: readonly string[]): Promise<void> {
+  const url = new URL('/api/v2/write', testEnv.INFLUX_URL);
+  url.search = new URLSearchParams({ org: testEnv.INFLUX_ORG, bucket, precision: 'ns' }).toString();
+  for (let start = 0; start < lines.length; start += 10_000) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: testEnv.INFLUX_TOKEN ? { authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {},
+      body: lines.slice(start, start + 10_000).join('\n'),
+    });
+    if (response.status !== 204)
+      throw new Error(`InfluxDB write: ${response.status} ${await response.text()}`);
+  }
+}
+
+/**
+ * Points of a measurement matching an InfluxQL condition, counted by a field every point has;
+ * for class_activity_1m, the executions it counts (the sum of n).
+ */
 export async function countPoints(
   bucket: string,
-  measurement: 'student_progress' | 'class_activity',
+  measurement: 'student_progress' | 'class_activity' | 'class_activity_1m',
   where: string,
 ): Promise<number> {
   const url = new URL('/query', testEnv.INFLUX_URL);
   url.search = new URLSearchParams({ db: bucket }).toString();
-  const field = measurement === 'student_progress' ? 'eventId' : 'n';
+  const aggregate =
+    measurement === 'student_progress'
+      ? 'count("eventId")'
+      : measurement === 'class_activity'
+        ? 'count("n")'
+        : 'sum("n")';
   const response = await fetch(url, {
     method: 'POST',
     headers: testEnv.INFLUX_TOKEN ? { authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {},
-    body: new URLSearchParams({ q: `SELECT count("${field}") FROM "${measurement}" WHERE ${where}` }),
+    body: new URLSearchParams({ q: `SELECT ${aggregate} FROM "${measurement}" WHERE ${where}` }),
   });
   const body = (await response.json()) as { results?: { series?: { values?: [string, number][] }[] }[] };
   return body.results?.[0]?.series?.[0]?.values?.[0]?.[1] ?? 0;

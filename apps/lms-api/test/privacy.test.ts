@@ -7,11 +7,12 @@ import {
   students,
   users,
 } from '@cellstream/db';
+import { InfluxQl } from '@cellstream/shared';
 import { createTestBucket, type TestBucket } from '@cellstream/testkit';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention } from '../src/queries/privacy.js';
-import { InfluxQl } from '../src/services/influxql.js';
+import { influxUnavailable } from '../src/services/influx.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
 import { countPoints, execution, writePoints } from './influx-points.js';
 
@@ -145,6 +146,7 @@ describe('privacy: export, deletion, retention, audit log', () => {
     expect(await countPoints(bucket.bucket, 'student_progress', `"userId" = 'pat'`)).toBe(0);
     expect(await countPoints(bucket.bucket, 'student_progress', `"userId" = 'quinn'`)).toBe(3);
     expect(await countPoints(bucket.bucket, 'class_activity', `"classId" = '${classId}'`)).toBe(5);
+    expect(await countPoints(bucket.bucket, 'class_activity_1m', `"classId" = '${classId}'`)).toBe(5);
     expect(await t.db.select().from(students).where(eq(students.userId, 'pat'))).toEqual([]);
     expect(await t.db.select().from(users).where(eq(users.username, 'pat'))).toEqual([]);
     expect(await t.db.select().from(cellExecutions).where(eq(cellExecutions.userId, 'pat'))).toEqual([]);
@@ -174,6 +176,7 @@ describe('privacy: export, deletion, retention, audit log', () => {
     // quinn's points of 40 and 50 days ago are gone from both measurements; pat's (1 and 2 days) stay counted.
     expect(await countPoints(bucket.bucket, 'student_progress', `"userId" = 'quinn'`)).toBe(1);
     expect(await countPoints(bucket.bucket, 'class_activity', `"classId" = '${classId}'`)).toBe(3);
+    expect(await countPoints(bucket.bucket, 'class_activity_1m', `"classId" = '${classId}'`)).toBe(3);
     const left = await t.db.select().from(cellExecutions).where(eq(cellExecutions.userId, 'quinn'));
     expect(left.map((row) => [row.eventId, row.code, row.result])).toEqual([['quinn-0', null, '42']]);
     expect(await applyRetention(t.db, t.influx)).toEqual([]);
@@ -193,7 +196,15 @@ describe('privacy: export, deletion, retention, audit log', () => {
     const offline = await createTestApp(
       'lms_privacy_offline',
       {},
-      { influx: new InfluxQl({ url: 'http://127.0.0.1:9', token: '', bucket: 'none', timeoutMs: 1_000 }) },
+      {
+        influx: new InfluxQl({
+          url: 'http://127.0.0.1:9',
+          token: '',
+          bucket: 'none',
+          timeoutMs: 1_000,
+          failure: influxUnavailable,
+        }),
+      },
     );
     try {
       await offline.student('olga');

@@ -1,9 +1,10 @@
 import { cellExecutions, cells, notebooks, students } from '@cellstream/db';
 import type { EventType } from '@cellstream/schemas';
+import { InfluxQl } from '@cellstream/shared';
 import { createTestBucket, eventually, type TestBucket } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_CODE_MAX_CHARS } from '../src/queries/progress.js';
-import { InfluxQl } from '../src/services/influxql.js';
+import { influxUnavailable } from '../src/services/influx.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
 import { execution, writePoints } from './influx-points.js';
 
@@ -266,6 +267,15 @@ describe('progress reads', () => {
         .sort((a, b) => a.time.localeCompare(b.time)),
     );
 
+    // Windows of less than a minute count class_activity itself, not the per-minute counts.
+    const halfMinutes = await t
+      .as(alice.token)
+      .get(`/api/v1/classes/${classId}/activity?interval=30s&range=1h`);
+    const halves = halfMinutes.json<{ buckets: { executions: number; errors: number }[] }>().buckets;
+    expect(halves).toHaveLength(120);
+    expect(halves.reduce((sum, b) => sum + b.executions, 0)).toBe(3);
+    expect(halves.reduce((sum, b) => sum + b.errors, 0)).toBe(1);
+
     const onlyAli = await t
       .as(alice.token)
       .get(`/api/v1/classes/${classId}/activity?interval=1h&range=1d&userId=ali`);
@@ -291,7 +301,13 @@ describe('progress reads', () => {
       'lms_progress_offline',
       {},
       {
-        influx: new InfluxQl({ url: 'http://127.0.0.1:9', token: '', bucket: 'none', timeoutMs: 1_000 }),
+        influx: new InfluxQl({
+          url: 'http://127.0.0.1:9',
+          token: '',
+          bucket: 'none',
+          timeoutMs: 1_000,
+          failure: influxUnavailable,
+        }),
       },
     );
     try {

@@ -91,7 +91,7 @@ export const persisterConfigSchema = baseConfigSchema
     /** Client-side limit of one query: a connection that went silent (network) fails after this. */
     PG_QUERY_TIMEOUT_MS: positiveInt().default(90_000),
 
-    /** Events per InfluxDB write request, each one or two points (a Kafka batch is written in requests of this size). */
+    /** Points per InfluxDB write request (a Kafka batch is written in requests of this size). */
     INFLUX_BATCH_POINTS: positiveInt().default(5_000),
     INFLUX_WRITE_TIMEOUT_MS: positiveInt().default(30_000),
     /** Bodies larger than this are gzipped (0: always; a very large value: never). */

@@ -1,6 +1,13 @@
 export { loadPersisterConfig, type PersisterConfig, persisterConfigSchema, type SinkName } from './config.js';
 export { errorCatalogue, PersisterError, type PersisterErrorCode } from './errors.js';
 export {
+  ROLLUP_MEASUREMENT,
+  ROLLUP_MINUTE_MS,
+  recountActivity,
+  type TouchedMinutes,
+  touchedMinutes,
+} from './influx/activity-rollup.js';
+export {
   ACTIVITY_MEASUREMENT,
   activityPointTime,
   MEASUREMENT,

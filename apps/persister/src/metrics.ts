@@ -26,7 +26,7 @@ export function registerPersisterMetrics(registry: Registry) {
     }),
     rowsWritten: new Counter({
       name: 'persister_rows_written_total',
-      help: 'Rows newly inserted (PostgreSQL, by table) or points written (InfluxDB, by measurement: student_progress, class_activity).',
+      help: 'Rows newly inserted (PostgreSQL, by table) or points written (InfluxDB, by measurement: student_progress, class_activity, class_activity_1m).',
       labelNames: ['group', 'table'],
       registers,
     }),

@@ -1,6 +1,7 @@
 export * from './client-errors.js';
 export * from './config.js';
 export * from './errors.js';
+export * from './influxql.js';
 export * from './kafka.js';
 export * from './logger.js';
 export * from './metrics.js';

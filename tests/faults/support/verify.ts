@@ -19,6 +19,8 @@ export interface StoredCheck {
   influxPoints: number;
   /** Points of class_activity (the activity chart's read model): one per execution, as in student_progress. */
   activityPoints: number;
+  /** The sum of class_activity_1m, the per-minute recount of class_activity: one per execution. */
+  activityRolledUp: number;
 }
 
 /** Waits until every acknowledged event is a row of cell_executions and a point in InfluxDB, then counts. */
@@ -37,7 +39,8 @@ export async function waitUntilStored(
           last = await storedCheck(client, pipeline, load);
           return last.missing === 0 &&
             last.influxPoints >= last.acknowledged &&
-            last.activityPoints >= last.acknowledged
+            last.activityPoints >= last.acknowledged &&
+            last.activityRolledUp >= last.acknowledged
             ? last
             : undefined;
         },
@@ -77,23 +80,30 @@ async function storedCheck(client: pg.Client, pipeline: Pipeline, load: EventLoa
     duplicates,
     influxPoints: await influxCount(pipeline.bucket.bucket),
     activityPoints: await influxCount(pipeline.bucket.bucket, 'class_activity'),
+    activityRolledUp: await influxCount(pipeline.bucket.bucket, 'class_activity_1m'),
   };
 }
 
 /**
  * Points of cell executions in student_progress, counted by their eventId field (one per event),
- * or in class_activity, by its n field (one per execution of a class).
+ * or in class_activity, by its n field (one per execution of a class); or the executions
+ * class_activity_1m counts (the sum of its per-minute n).
  */
 export async function influxCount(
   bucket: string,
-  measurement: 'student_progress' | 'class_activity' = 'student_progress',
+  measurement: 'student_progress' | 'class_activity' | 'class_activity_1m' = 'student_progress',
 ): Promise<number> {
-  const field = measurement === 'student_progress' ? 'eventId' : 'n';
+  const field =
+    measurement === 'student_progress'
+      ? 'count("eventId")'
+      : measurement === 'class_activity'
+        ? 'count("n")'
+        : 'sum("n")';
   const url = new URL('/query', testEnv.INFLUX_URL);
   url.searchParams.set('db', bucket);
   url.searchParams.set(
     'q',
-    `SELECT count("${field}") FROM "${measurement}" WHERE "event" = 'cell_execution_complete' OR "event" = 'cell_execution_error'`,
+    `SELECT ${field} FROM "${measurement}" WHERE "event" = 'cell_execution_complete' OR "event" = 'cell_execution_error'`,
   );
   const response = await fetch(url, {
     headers: testEnv.INFLUX_TOKEN ? { Authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {},

@@ -1,12 +1,13 @@
+import type { InfluxQl } from '@cellstream/shared';
 import { LmsError } from '../errors.js';
-import type { InfluxQl } from '../services/influxql.js';
 
 /**
  * Activity over time from InfluxDB: executions and errors per window, counted by InfluxQL.
- * A class's chart counts `class_activity` (the persister writes one point per finished execution
- * of a class there, in two series per class); one student's counts `student_progress`
- * (CONTRACT.md), whose every execution point carries the field `success`, in that student's few
- * series. Windows are aligned to multiples of the interval since the epoch (as InfluxQL's
+ * A class's chart sums `class_activity_1m` (the persister's count per class, type and minute)
+ * when the window is whole minutes, and counts `class_activity` (one point per finished
+ * execution of a class, two series per class) otherwise; one student's counts
+ * `student_progress` (CONTRACT.md), whose every execution point carries the field `success`, in
+ * that student's few series. Windows are aligned to multiples of the interval since the epoch (as InfluxQL's
  * `GROUP BY time` aligns them) and every window of the range is answered, empty ones with zeros.
  */
 export interface ActivityBucket {
@@ -16,6 +17,7 @@ export interface ActivityBucket {
 }
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MINUTE_MS = UNIT_MS.m;
 
 /** `30s`, `1m`, `15m`, `1h`, `7d`… to milliseconds; undefined when malformed. */
 export function durationMs(value: string): number | undefined {
@@ -57,10 +59,15 @@ export async function classActivity(
            AND ("event" = 'cell_execution_complete' OR "event" = 'cell_execution_error') AND ${window}`,
         { classId: String(params.classId), userId: params.userId },
       )
-    : await influx.run(
-        `SELECT count("n") FROM ${influx.from('class_activity')} WHERE "classId" = $classId AND ${window}`,
-        { classId: String(params.classId) },
-      );
+    : everyMs % MINUTE_MS === 0
+      ? await influx.run(
+          `SELECT sum("n") FROM ${influx.from('class_activity_1m')} WHERE "classId" = $classId AND ${window}`,
+          { classId: String(params.classId) },
+        )
+      : await influx.run(
+          `SELECT count("n") FROM ${influx.from('class_activity')} WHERE "classId" = $classId AND ${window}`,
+          { classId: String(params.classId) },
+        );
 
   const buckets = new Map<number, ActivityBucket>();
   for (let time = start; time < stop; time += everyMs) {

@@ -13,9 +13,9 @@ import {
   students,
   users,
 } from '@cellstream/db';
+import { firstValue, type InfluxQl } from '@cellstream/shared';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
-import { firstValue, type InfluxQl } from '../services/influxql.js';
 import { audit } from './audit.js';
 
 /**
@@ -161,7 +161,7 @@ export interface RetentionResult {
   deletedAccesses: number;
   clearedCode: number;
   clearedOutputs: number;
-  /** `student_progress` points deleted from InfluxDB (with the class's `class_activity` points of that time). */
+  /** `student_progress` points deleted from InfluxDB (with the class's activity points and counts of that time). */
   deletedPoints: number;
 }
 
@@ -199,15 +199,16 @@ export async function applyRetention(
     };
     if (policy.retentionDays !== null) {
       const cutoff = new Date(now.getTime() - policy.retentionDays * 86_400_000);
-      // InfluxDB first: a failure leaves both stores as they were, for the next sweep.
-      const older = `"classId" = $classId AND time < ${cutoff.getTime()}ms`;
+      // InfluxDB first: a failure leaves both stores as they were, for the next sweep. Its cutoff
+      // is the minute's start, so that the per-minute counts and the points they count agree.
+      const older = `"classId" = $classId AND time < ${Math.floor(cutoff.getTime() / 60_000) * 60_000}ms`;
       result.deletedPoints = firstValue(
         await influx.run(`SELECT count("eventId") FROM ${influx.from('student_progress')} WHERE ${older}`, {
           classId,
         }),
       );
       if (result.deletedPoints > 0) {
-        for (const measurement of ['student_progress', 'class_activity']) {
+        for (const measurement of ['student_progress', 'class_activity', 'class_activity_1m']) {
           await influx.run(`DELETE FROM "${measurement}" WHERE ${older}`, { classId });
         }
       }

@@ -1,7 +1,9 @@
+import { InfluxQl } from '@cellstream/shared';
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import { PersisterError } from '../errors.js';
 import type { DecodedRecord, Rejection, Sink, SinkResult } from '../pipeline/records.js';
 import { triage } from '../pipeline/triage.js';
+import { ROLLUP_MEASUREMENT, recountActivity, touchedMinutes } from './activity-rollup.js';
 import { ACTIVITY_MEASUREMENT, influxVerdict, MEASUREMENT, toLines } from './point-mapper.js';
 
 export interface InfluxSinkOptions {
@@ -15,9 +17,10 @@ export interface InfluxSinkOptions {
   gzipThreshold: number;
 }
 
-/** One event's lines (its points), written and refused together. */
+/** One event's `student_progress` line, and its `class_activity` line if it has one. */
 interface Line {
-  lines: string[];
+  line: string;
+  activity: string | undefined;
   record: DecodedRecord;
 }
 
@@ -40,27 +43,57 @@ export class InfluxSink implements Sink {
   readonly name = 'influx';
   readonly dependency = 'influxdb';
   private readonly influx: InfluxDB;
+  private readonly influxQl: InfluxQl;
 
   constructor(private readonly options: InfluxSinkOptions) {
     this.influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
+    this.influxQl = new InfluxQl({
+      url: options.url,
+      token: options.token,
+      bucket: options.bucket,
+      timeoutMs: options.timeoutMs,
+      failure: (reason, cause) =>
+        new PersisterError('PERSISTER_INFLUX_UNAVAILABLE', `InfluxDB query failed: ${reason}`, { cause }),
+    });
   }
 
+  /**
+   * Three steps, each after the previous one is stored: the events' `student_progress` points
+   * (a point InfluxDB refuses sends its event to the DLQ); the `class_activity` points of the
+   * events stored (after, because InfluxDB 1.8 stores the valid points of a refused request: an
+   * event in the DLQ must not be counted); the recount of the minutes they fall in
+   * (`class_activity_1m`, see activity-rollup.ts).
+   */
   async write(records: readonly DecodedRecord[]): Promise<SinkResult> {
     const { valid, rejected, skipped } = triage(records, (event) => influxVerdict(event));
-    const lines: Line[] = valid.map((record) => ({ lines: toLines(record.event), record }));
+    const lines: Line[] = valid.map((record) => {
+      const [line, activity] = toLines(record.event);
+      return { line: line as string, activity, record };
+    });
     // One request at a time per batch: the concurrency comes from the partitions written at
     // once, and InfluxDB answers 500 "timeout" when it is given more than it can take.
-    const written = { [MEASUREMENT]: 0, [ACTIVITY_MEASUREMENT]: 0 };
+    const stored: Line[] = [];
     for (let start = 0; start < lines.length; start += this.options.batchPoints) {
-      for (const entry of await this.writeIsolating(
-        lines.slice(start, start + this.options.batchPoints),
-        rejected,
-      )) {
-        written[MEASUREMENT]++;
-        if (entry.lines.length > 1) written[ACTIVITY_MEASUREMENT]++;
-      }
+      stored.push(
+        ...(await this.writeIsolating(lines.slice(start, start + this.options.batchPoints), rejected)),
+      );
     }
-    return { rejected, skipped, written };
+    const counted = stored.filter((entry) => entry.activity !== undefined);
+    await this.sendAll(counted.map((entry) => entry.activity as string));
+    const rollup =
+      counted.length > 0
+        ? await recountActivity(this.influxQl, touchedMinutes(counted.map((entry) => entry.record.event)))
+        : [];
+    await this.sendAll(rollup);
+    return {
+      rejected,
+      skipped,
+      written: {
+        [MEASUREMENT]: stored.length,
+        [ACTIVITY_MEASUREMENT]: counted.length,
+        [ROLLUP_MEASUREMENT]: rollup.length,
+      },
+    };
   }
 
   async probe(): Promise<string> {
@@ -80,7 +113,7 @@ export class InfluxSink implements Sink {
   /** Writes `lines`; returns the entries stored (all but those InfluxDB refused, which go to `rejected`). */
   private async writeIsolating(lines: readonly Line[], rejected: Rejection[]): Promise<readonly Line[]> {
     try {
-      await this.send(lines);
+      await this.send(lines.map((entry) => entry.line));
       return lines;
     } catch (error) {
       if (!(error instanceof HttpError && contentStatuses.has(error.statusCode))) throw unavailable(error);
@@ -101,19 +134,29 @@ export class InfluxSink implements Sink {
     }
   }
 
+  /** Lines that cannot be refused for their content (built from stored points): any failure is InfluxDB's. */
+  private async sendAll(lines: readonly string[]): Promise<void> {
+    for (let start = 0; start < lines.length; start += this.options.batchPoints) {
+      try {
+        await this.send(lines.slice(start, start + this.options.batchPoints));
+      } catch (error) {
+        throw unavailable(error);
+      }
+    }
+  }
+
   /** One request: a WriteApi that never flushes on its own (batch size above the line count). */
-  private async send(lines: readonly Line[]): Promise<void> {
-    const body = lines.flatMap((entry) => entry.lines);
+  private async send(lines: readonly string[]): Promise<void> {
     const api = this.influx.getWriteApi(this.options.org, this.options.bucket, 'ns', {
       // Above the line count: a WriteApi flushing on its own would only log that write's failure.
-      batchSize: body.length + 1,
+      batchSize: lines.length + 1,
       maxBatchBytes: Number.MAX_SAFE_INTEGER,
       flushInterval: 0,
       maxRetries: 0,
       gzipThreshold: this.options.gzipThreshold,
     });
     try {
-      api.writeRecords(body);
+      api.writeRecords([...lines]);
       await api.flush();
     } finally {
       api.dispose();

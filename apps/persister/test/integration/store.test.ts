@@ -223,11 +223,11 @@ describe('persister: every event into PostgreSQL and InfluxDB, once', () => {
     expect(await pgReader.counts()).toEqual(before.counts);
     expect(await pgReader.sessions()).toEqual(before.sessions);
     expect(await influxReader.count()).toBe(events.length);
-    expect((await influxReader.points('class_activity')).length).toBe(
-      events.filter(
-        (event) => event.classId !== null && /^cell_execution_(complete|error)$/.test(event.eventType),
-      ).length,
+    const finished = events.filter(
+      (event) => event.classId !== null && /^cell_execution_(complete|error)$/.test(event.eventType),
     );
+    expect((await influxReader.points('class_activity')).length).toBe(finished.length);
+    expect(await rollupCounts(influxReader)).toEqual(expectedRollup(finished));
   });
 
   it('answers /health, /ready and /metrics', async () => {
@@ -257,4 +257,23 @@ function nanosOf(time: string): bigint {
   const match = /^(.*?)(?:\.(\d+))?Z$/.exec(time);
   const seconds = BigInt(Date.parse(`${match?.[1]}Z`)) / 1_000n;
   return seconds * 1_000_000_000n + BigInt((match?.[2] ?? '').padEnd(9, '0'));
+}
+
+/** `class_activity_1m` as "minute classId event" → n. */
+async function rollupCounts(reader: InfluxReader): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const point of await reader.points('class_activity_1m')) {
+    counts[`${Date.parse(point._time as string)} ${point.classId} ${point.event}`] = Number(point.n);
+  }
+  return counts;
+}
+
+/** What `class_activity_1m` must hold for these executions: their count per minute, class and type. */
+function expectedRollup(executions: readonly LearningEvent[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of executions) {
+    const key = `${Math.floor(event.eventTime / 60_000) * 60_000} ${event.classId} ${event.eventType}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -1,5 +1,3 @@
-import { LmsError } from '../errors.js';
-
 export interface InfluxQlOptions {
   url: string;
   /** `username:password` on InfluxDB 1.8, an API token on 2.x; empty when auth is off. */
@@ -7,6 +5,8 @@ export interface InfluxQlOptions {
   /** `database` or `database/retention-policy`, as the 2.x API names a 1.x bucket. */
   bucket: string;
   timeoutMs: number;
+  /** The error to throw when InfluxDB does not answer or refuses the statement (each app has its code). */
+  failure: (reason: string, cause?: unknown) => Error;
 }
 
 /** One series of an InfluxQL answer; `time` columns are epoch milliseconds. */
@@ -18,11 +18,12 @@ export interface InfluxSeries {
 }
 
 /**
- * InfluxQL over HTTP (`POST /query`): what lms-api reads and deletes in InfluxDB with.
- * InfluxDB 1.8 runs InfluxQL natively, several times faster than Flux on the same counts (Flux
- * there reads every point through its table engine: 7 s for a week of one busy class, against
- * 0.15 s), and 2.x and 3.x answer it too. Values are passed as bound parameters (`$name`),
- * never spliced into the statement.
+ * InfluxQL over HTTP (`POST /query`): how lms-api reads and deletes, and the persister counts,
+ * in InfluxDB. InfluxDB 1.8 runs InfluxQL natively, far faster than Flux on the same counts
+ * (Flux there reads every point through its table engine: 7 s for a week of one busy class,
+ * against 0.15 s), and 2.x and 3.x answer it too. Values are passed as bound parameters
+ * (`$name`), never spliced into the statement. Several statements may go in one call
+ * (`;`-separated): `runAll` answers the series of each.
  */
 export class InfluxQl {
   readonly database: string;
@@ -46,9 +47,15 @@ export class InfluxQl {
       : identifier(measurement);
   }
 
-  /** Runs one statement; resolves its series. Fails with LMS_INFLUX_UNAVAILABLE (503). */
+  /** Runs one statement; resolves its series. Throws `failure(...)` when InfluxDB does not answer. */
   async run(statement: string, params: Record<string, string | number> = {}): Promise<InfluxSeries[]> {
-    const body = new URLSearchParams({ db: this.database, q: statement, epoch: 'ms' });
+    const [series] = await this.runAll(statement, params);
+    return series ?? [];
+  }
+
+  /** Runs `;`-separated statements in one call; resolves each statement's series, in order. */
+  async runAll(statements: string, params: Record<string, string | number> = {}): Promise<InfluxSeries[][]> {
+    const body = new URLSearchParams({ db: this.database, q: statements, epoch: 'ms' });
     if (Object.keys(params).length > 0) body.set('params', JSON.stringify(params));
     let answer: { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
     try {
@@ -61,26 +68,12 @@ export class InfluxQl {
       answer = (await response.json()) as typeof answer;
       if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
     } catch (error) {
-      throw unavailable(error instanceof Error ? error.message : String(error), error);
+      throw this.options.failure(error instanceof Error ? error.message : String(error), error);
     }
-    const [result] = answer.results ?? [];
-    if (result?.error) throw unavailable(result.error);
-    return result?.series ?? [];
+    const failed = answer.results?.find((result) => result.error);
+    if (failed?.error) throw this.options.failure(failed.error);
+    return (answer.results ?? []).map((result) => result.series ?? []);
   }
-}
-
-/** The client of the configured InfluxDB (INFLUX_URL, INFLUX_TOKEN, INFLUX_BUCKET). */
-export function influxFromConfig(config: {
-  INFLUX_URL: string;
-  INFLUX_TOKEN: string;
-  INFLUX_BUCKET: string;
-}) {
-  return new InfluxQl({
-    url: config.INFLUX_URL,
-    token: config.INFLUX_TOKEN,
-    bucket: config.INFLUX_BUCKET,
-    timeoutMs: 10_000,
-  });
 }
 
 /** The first value of the first series (a statement such as `SELECT count(…)`), 0 when none. */
@@ -90,10 +83,4 @@ export function firstValue(series: readonly InfluxSeries[]): number {
 
 function identifier(name: string): string {
   return `"${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-}
-
-function unavailable(reason: string, cause?: unknown): LmsError {
-  return new LmsError('LMS_INFLUX_UNAVAILABLE', `InfluxDB did not answer (${reason}); retry shortly.`, {
-    cause,
-  });
 }
