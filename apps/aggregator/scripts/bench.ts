@@ -12,6 +12,7 @@
  *
  * Options: --events N --classes C --students S --rate R --seconds D --emit-interval MS --skip-throughput --skip-latency
  */
+import { readdir, readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ensureTopics, type LearningEvent, TopicSerde, topicKeys, topics } from '@cellstream/schemas';
@@ -258,6 +259,7 @@ async function measureLatency(port: number, config: ReturnType<typeof loadAggreg
     classPrefix: 'latency',
   });
   const started = performance.now();
+  const cpuBefore = await cpuSplit(port);
   let sent = 0;
   const stats = setInterval(() => {
     void fetch(`http://127.0.0.1:${port}/metrics`)
@@ -300,6 +302,7 @@ async function measureLatency(port: number, config: ReturnType<typeof loadAggreg
     sent = due;
   }
   const offeredSeconds = (performance.now() - started) / 1_000;
+  const cpuAfter = await cpuSplit(port);
   clearInterval(stats);
   await producer.disconnect();
   const expectedSamples = [...pending.values()].reduce(
@@ -327,6 +330,43 @@ async function measureLatency(port: number, config: ReturnType<typeof loadAggreg
   console.log(
     `latency split at the aggregate's updatedAt: produced -> transaction planned ${quantiles(toPlanned)}; planned -> read ${quantiles(toRead)}`,
   );
+  const cores = (key: keyof CpuSplit) => ((cpuAfter[key] - cpuBefore[key]) / offeredSeconds).toFixed(2);
+  console.log(
+    `latency: CPU while offering, in cores (of ${cpus().length}): aggregator ${cores('aggregator')}, Kafka broker ${cores('broker')}, this load generator and reader ${cores('bench')}`,
+  );
+}
+
+interface CpuSplit {
+  aggregator: number;
+  broker: number;
+  bench: number;
+}
+
+/**
+ * CPU seconds used so far by the aggregator (its /metrics), the Kafka broker processes (Linux
+ * /proc; 0 elsewhere) and this process: on a small machine they share the cores, and the
+ * latency's tail follows how busy they are together.
+ */
+async function cpuSplit(port: number): Promise<CpuSplit> {
+  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((response) => response.text());
+  const aggregator = Number(/^process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(metrics)?.[1] ?? 0);
+  const usage = process.cpuUsage();
+  return { aggregator, broker: await brokerCpuSeconds(), bench: (usage.user + usage.system) / 1e6 };
+}
+
+async function brokerCpuSeconds(): Promise<number> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let seconds = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('kafka.Kafka')) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    seconds += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  }
+  return seconds;
 }
 
 /** A read_committed consumer of the aggregates that reports (classId, totalExecutions + totalErrors, time read). */
