@@ -3,6 +3,11 @@ import { recountActivity, toLines, touchedMinutes } from '@cellstream/persister'
 import type { LearningEvent } from '@cellstream/schemas';
 import { InfluxQl } from '@cellstream/shared';
 import { testEnv } from '@cellstream/testkit';
+import { influxFromConfig } from '../src/services/influx.js';
+
+/** lms-api's client of an InfluxDB that is not there (nothing listens on port 9). */
+export const unreachableInflux = () =>
+  influxFromConfig({ INFLUX_URL: 'http://127.0.0.1:9', INFLUX_TOKEN: '', INFLUX_BUCKET: 'none' });
 
 /** A finished execution, unless overridden; the fields InfluxDB does not keep are left empty. */
 export function execution(overrides: Partial<LearningEvent> & Pick<LearningEvent, 'userId'>): LearningEvent {

@@ -7,14 +7,12 @@ import {
   students,
   users,
 } from '@cellstream/db';
-import { InfluxQl } from '@cellstream/shared';
 import { createTestBucket, type TestBucket } from '@cellstream/testkit';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention } from '../src/queries/privacy.js';
-import { influxUnavailable } from '../src/services/influx.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
-import { countPoints, execution, writePoints } from './influx-points.js';
+import { countPoints, execution, unreachableInflux, writePoints } from './influx-points.js';
 
 const DAY = 86_400_000;
 
@@ -197,13 +195,7 @@ describe('privacy: export, deletion, retention, audit log', () => {
       'lms_privacy_offline',
       {},
       {
-        influx: new InfluxQl({
-          url: 'http://127.0.0.1:9',
-          token: '',
-          bucket: 'none',
-          timeoutMs: 1_000,
-          failure: influxUnavailable,
-        }),
+        influx: unreachableInflux(),
       },
     );
     try {

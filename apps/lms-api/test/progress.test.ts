@@ -1,12 +1,10 @@
 import { cellExecutions, cells, notebooks, students } from '@cellstream/db';
 import type { EventType } from '@cellstream/schemas';
-import { InfluxQl } from '@cellstream/shared';
 import { createTestBucket, eventually, type TestBucket } from '@cellstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_CODE_MAX_CHARS } from '../src/queries/progress.js';
-import { influxUnavailable } from '../src/services/influx.js';
 import { codeOf, createTestApp, type TestApp } from './helpers.js';
-import { execution, writePoints } from './influx-points.js';
+import { execution, unreachableInflux, writePoints } from './influx-points.js';
 
 const MINUTE = 60_000;
 
@@ -301,13 +299,7 @@ describe('progress reads', () => {
       'lms_progress_offline',
       {},
       {
-        influx: new InfluxQl({
-          url: 'http://127.0.0.1:9',
-          token: '',
-          bucket: 'none',
-          timeoutMs: 1_000,
-          failure: influxUnavailable,
-        }),
+        influx: unreachableInflux(),
       },
     );
     try {

@@ -7,8 +7,9 @@ import { LmsError } from '../errors.js';
  * when the window is whole minutes, and counts `class_activity` (one point per finished
  * execution of a class, two series per class) otherwise; one student's counts
  * `student_progress` (CONTRACT.md), whose every execution point carries the field `success`, in
- * that student's few series. Windows are aligned to multiples of the interval since the epoch (as InfluxQL's
- * `GROUP BY time` aligns them) and every window of the range is answered, empty ones with zeros.
+ * that student's few series. Windows are aligned to multiples of the interval since the epoch
+ * (as InfluxQL's `GROUP BY time` aligns them) and every window of the range is answered, empty
+ * ones with zeros.
  */
 export interface ActivityBucket {
   time: string;

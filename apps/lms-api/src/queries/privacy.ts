@@ -207,10 +207,10 @@ export async function applyRetention(
           classId,
         }),
       );
-      if (result.deletedPoints > 0) {
-        for (const measurement of ['student_progress', 'class_activity', 'class_activity_1m']) {
-          await influx.run(`DELETE FROM "${measurement}" WHERE ${older}`, { classId });
-        }
+      // Every time, not only when student_progress had some: a deleted student's class_activity
+      // points outlive its own.
+      for (const measurement of ['student_progress', 'class_activity', 'class_activity_1m']) {
+        await influx.run(`DELETE FROM "${measurement}" WHERE ${older}`, { classId });
       }
       const executions = await db.execute(
         sql`DELETE FROM ${cellExecutions} WHERE ${cellExecutions.classId} = ${classId} AND ${cellExecutions.eventTime} < ${cutoff}`,
