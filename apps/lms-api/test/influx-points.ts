@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { recountActivity, toLines, touchedMinutes } from '@cellstream/persister';
+import { activityLine, recountActivity, toLines, touchedMinutes } from '@cellstream/persister';
 import type { LearningEvent } from '@cellstream/schemas';
-import { InfluxQl } from '@cellstream/shared';
+import { firstValue, InfluxQl } from '@cellstream/shared';
 import { testEnv } from '@cellstream/testkit';
 import { influxFromConfig } from '../src/services/influx.js';
 
@@ -43,18 +43,19 @@ export async function writePoints(bucket: string, events: readonly LearningEvent
     bucket,
     events.flatMap((event) => toLines(event)),
   );
-  const influx = new InfluxQl({
+  const counted = events.filter((event) => activityLine(event) !== undefined);
+  await post(bucket, await recountActivity(influxOf(bucket), touchedMinutes(counted)));
+}
+
+/** A client of the test's own bucket; failures are plain errors. */
+const influxOf = (bucket: string) =>
+  new InfluxQl({
     url: testEnv.INFLUX_URL,
     token: testEnv.INFLUX_TOKEN,
     bucket,
     timeoutMs: 60_000,
     failure: (reason) => new Error(`InfluxDB: ${reason}`),
   });
-  await post(
-    bucket,
-    await recountActivity(influx, touchedMinutes(events.filter((event) => toLines(event).length > 1))),
-  );
-}
 
 async function post(bucket: string, lines: readonly string[]): Promise<void> {
   const url = new URL('/api/v2/write', testEnv.INFLUX_URL);
@@ -79,19 +80,11 @@ export async function countPoints(
   measurement: 'student_progress' | 'class_activity' | 'class_activity_1m',
   where: string,
 ): Promise<number> {
-  const url = new URL('/query', testEnv.INFLUX_URL);
-  url.search = new URLSearchParams({ db: bucket }).toString();
   const aggregate =
     measurement === 'student_progress'
       ? 'count("eventId")'
       : measurement === 'class_activity'
         ? 'count("n")'
         : 'sum("n")';
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: testEnv.INFLUX_TOKEN ? { authorization: `Token ${testEnv.INFLUX_TOKEN}` } : {},
-    body: new URLSearchParams({ q: `SELECT ${aggregate} FROM "${measurement}" WHERE ${where}` }),
-  });
-  const body = (await response.json()) as { results?: { series?: { values?: [string, number][] }[] }[] };
-  return body.results?.[0]?.series?.[0]?.values?.[0]?.[1] ?? 0;
+  return firstValue(await influxOf(bucket).run(`SELECT ${aggregate} FROM "${measurement}" WHERE ${where}`));
 }

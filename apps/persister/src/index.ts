@@ -9,6 +9,7 @@ export {
 } from './influx/activity-rollup.js';
 export {
   ACTIVITY_MEASUREMENT,
+  activityLine,
   activityPointTime,
   MEASUREMENT,
   nanosecondOffset,

@@ -4,7 +4,7 @@ import { PersisterError } from '../errors.js';
 import type { DecodedRecord, Rejection, Sink, SinkResult } from '../pipeline/records.js';
 import { triage } from '../pipeline/triage.js';
 import { ROLLUP_MEASUREMENT, recountActivity, touchedMinutes } from './activity-rollup.js';
-import { ACTIVITY_MEASUREMENT, influxVerdict, MEASUREMENT, toLines } from './point-mapper.js';
+import { ACTIVITY_MEASUREMENT, activityLine, influxVerdict, MEASUREMENT, toLine } from './point-mapper.js';
 
 export interface InfluxSinkOptions {
   url: string;
@@ -66,10 +66,11 @@ export class InfluxSink implements Sink {
    */
   async write(records: readonly DecodedRecord[]): Promise<SinkResult> {
     const { valid, rejected, skipped } = triage(records, (event) => influxVerdict(event));
-    const lines: Line[] = valid.map((record) => {
-      const [line, activity] = toLines(record.event);
-      return { line: line as string, activity, record };
-    });
+    const lines: Line[] = valid.map((record) => ({
+      line: toLine(record.event),
+      activity: activityLine(record.event),
+      record,
+    }));
     // One request at a time per batch: the concurrency comes from the partitions written at
     // once, and InfluxDB answers 500 "timeout" when it is given more than it can take.
     const stored: Line[] = [];

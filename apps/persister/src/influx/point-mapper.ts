@@ -116,12 +116,14 @@ export function influxVerdict(event: LearningEvent): Verdict {
 
 /** The event's lines of line protocol: its `student_progress` point, then its `class_activity` point if it has one. */
 export function toLines(event: LearningEvent): string[] {
-  const progress = toLine(event);
-  if (!event.classId || !countedActivity.has(event.eventType)) return [progress];
-  return [
-    progress,
-    `${ACTIVITY_MEASUREMENT},classId=${lineProtocol.tag(event.classId)},event=${event.eventType} n=1i ${activityPointTime(event)}`,
-  ];
+  const activity = activityLine(event);
+  return activity === undefined ? [toLine(event)] : [toLine(event), activity];
+}
+
+/** The event's `class_activity` line: a finished execution of a class has one, other events none. */
+export function activityLine(event: LearningEvent): string | undefined {
+  if (!event.classId || !countedActivity.has(event.eventType)) return undefined;
+  return `${ACTIVITY_MEASUREMENT},classId=${lineProtocol.tag(event.classId)},event=${event.eventType} n=1i ${activityPointTime(event)}`;
 }
 
 /** The executions the activity chart counts: finished, with or without an error. */
